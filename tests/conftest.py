@@ -131,3 +131,18 @@ def make_engine() -> Iterator[Callable[[URL | str], Engine]]:
     yield make
     for engine in engines:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def scratch_database() -> Iterator[Callable[[str], URL]]:
+    """A factory of extra databases on a server (``"postgres"`` or ``"mysql"``), dropped at the end."""
+    created: list[tuple[str, URL]] = []
+
+    def make(name: str) -> URL:
+        url = _create_scratch_database(name)
+        created.append((name, url))
+        return url
+
+    yield make
+    for name, url in created:
+        _drop_scratch_database(name, url)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from querybench.errors import QuerybenchError
+
+if TYPE_CHECKING:
+    from querybench.runner.job import RunOptions as RunOptionsType
+    from querybench.runner.job import RunState as RunStateType
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,6 +23,152 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Count, fingerprint and benchmark the SQL statements SQLAlchemy code emits."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+
+
+def _sizes_option(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected sizes like 1,10,100, got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise click.BadParameter(f"sizes must be positive integers, got {text!r}")
+    return sizes
+
+
+@cli.command()
+@click.option(
+    "--db",
+    "databases",
+    multiple=True,
+    metavar="URL",
+    help="Database URL (repeatable). Default: a SQLite file in the cache folder.",
+)
+@click.option("--dataset", default="small", show_default=True, help="Dataset name or spec path.")
+@click.option("--sizes", metavar="N,N,...", help="Sizes to run (default: the dataset's sweep).")
+@click.option("-k", "pattern", metavar="PATTERN", help="Only scenarios matching this.")
+@click.option("--variants", metavar="V,V,...", help="Only these variants (naive,eager,...).")
+@click.option(
+    "--rtt",
+    type=float,
+    default=0.0,
+    show_default=True,
+    metavar="MS",
+    help="Add MS milliseconds to every statement: a model of a remote database.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("reports/latest"),
+    show_default=True,
+    help="Folder for results.json, results.csv, report.html.",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Minimum timed rounds per cell.",
+)
+@click.option(
+    "--min-time",
+    type=click.FloatRange(min=0),
+    default=0.2,
+    show_default=True,
+    help="Minimum seconds of timed rounds per cell.",
+)
+def run(
+    databases: tuple[str, ...],
+    dataset: str,
+    sizes: str | None,
+    pattern: str | None,
+    variants: str | None,
+    rtt: float,
+    out: Path,
+    rounds: int,
+    min_time: float,
+) -> None:
+    """Run the scenarios, print the before/after table, write results and report."""
+    from querybench.runner.job import RunOptions, RunState
+    from querybench.runner.timing import TimingPolicy
+
+    options = RunOptions(
+        dataset=dataset,
+        databases=tuple(databases) or (None,),
+        sizes=_sizes_option(sizes),
+        pattern=pattern,
+        variants=tuple(v.strip() for v in variants.split(",")) if variants else None,
+        rtt_ms=rtt,
+        out=out,
+        policy=TimingPolicy(min_time=min_time, min_rounds=rounds),
+    )
+    exit_code = run_with_progress(options, RunState())
+    if exit_code:
+        raise click.exceptions.Exit(exit_code)
+
+
+def run_with_progress(options: RunOptionsType, state: RunStateType) -> int:
+    """Run with a progress bar on stderr, then print the summary; returns the exit status."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from querybench.report.terminal import print_summary
+    from querybench.runner.job import Interrupted, run_job, sigterm_as_interrupt
+    from querybench.scenarios.builtin import payments_registry
+
+    # Wide enough that the table never wraps when stdout is a file or a CI log.
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        console=Console(stderr=True), transient=True,
+    )  # fmt: skip
+    task = progress.add_task("measuring", total=None)
+    exit_code = 0
+    with progress:
+        try:
+            with sigterm_as_interrupt():
+                run_job(
+                    payments_registry(),
+                    options,
+                    state,
+                    on_start=lambda cells: progress.update(task, total=len(cells)),
+                    on_cell=lambda plan, _: progress.update(
+                        task, advance=1, description=plan.label[:70]
+                    ),
+                )
+        except Interrupted as stop:
+            exit_code = stop.exit_code
+    if state.results is not None:
+        print_summary(console, state.results.cells)
+        kept = len(state.results.cells)
+        where = ", ".join(str(path) for path in state.written) or "nothing written"
+        if exit_code:
+            console.print(f"interrupted: kept {kept} finished cells (partial) in {where}")
+        else:
+            console.print(f"wrote {where}")
+    return exit_code
+
+
+@cli.command()
+def scenarios() -> None:
+    """List the registered scenarios, their variants and what N means for each."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from querybench.scenarios.builtin import payments_registry
+
+    table = Table(header_style="bold")
+    for column in ("scenario", "variants", "N is", "description"):
+        table.add_column(column)
+    for scenario in payments_registry():
+        table.add_row(
+            scenario.name,
+            ", ".join(scenario.variants),
+            scenario.size_meaning,
+            scenario.description,
+        )
+    Console().print(table)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

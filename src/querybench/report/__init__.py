@@ -1,0 +1,1 @@
+"""Rendering of results: the headline table, terminal output, HTML, markdown."""

@@ -1,0 +1,1 @@
+"""Running scenarios: backends, timing, the results table on disk."""

@@ -1,0 +1,132 @@
+"""``querybench run`` as a function: build the dataset on each backend, measure, keep every cell.
+
+Results are rewritten atomically after every cell (marked partial until the run ends), so an
+interrupted or crashed run keeps everything it measured. SIGTERM is turned into the same clean
+stop as Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import FrameType
+
+from querybench.datasets import DatasetSpec, build_dataset, load_spec
+from querybench.errors import QuerybenchError
+from querybench.runner.backends import Backend, open_backend
+from querybench.runner.environment import describe
+from querybench.runner.results import Cell, Results, write_results
+from querybench.runner.run import CellPlan, plan, run_cells
+from querybench.runner.timing import TimingPolicy
+from querybench.scenarios.registry import Registry
+
+
+class Interrupted(QuerybenchError):
+    """The run was stopped by SIGINT or SIGTERM; ``exit_code`` is 130 or 143."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(f"interrupted by {signal.Signals(signal_number).name}")
+        self.exit_code = 128 + signal_number
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What ``querybench run`` was asked to do."""
+
+    dataset: str = "small"
+    databases: tuple[str | None, ...] = (None,)
+    sizes: tuple[int, ...] | None = None
+    pattern: str | None = None
+    variants: tuple[str, ...] | None = None
+    rtt_ms: float = 0.0
+    out: Path = Path("reports/latest")
+    policy: TimingPolicy = field(default_factory=TimingPolicy)
+
+
+@dataclass
+class RunState:
+    """What a run has so far; the caller can still read it after an interruption."""
+
+    results: Results | None = None
+    written: list[Path] = field(default_factory=list)
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGINT raise ``Interrupted`` (130 / 143 exit codes)."""
+
+    def stop(number: int, _frame: FrameType | None) -> None:
+        raise Interrupted(number)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def check_output_folder(out: Path) -> None:
+    """Fail before measuring anything when the output folder cannot be written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".querybench-write-test"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as error:
+        raise QuerybenchError(f"cannot write to output folder {out}: {error.strerror}") from None
+
+
+def open_backends(options: RunOptions) -> tuple[list[Backend], DatasetSpec, str]:
+    """Build (or reuse) the dataset on every backend and open it; also returns spec and digest."""
+    spec = load_spec(options.dataset)
+    wanted = options.sizes or spec.sizes
+    missing = sorted(set(wanted) - set(spec.sizes))
+    if missing:
+        raise QuerybenchError(
+            f"dataset {spec.name!r} has probes for sizes {list(spec.sizes)}, not {missing}; "
+            "choose sizes from that list or add them to the spec's 'sizes'"
+        )
+    backends = []
+    digest = ""
+    for url in options.databases:
+        built = build_dataset(spec, url)
+        digest = built.digest
+        backends.append(open_backend(built.url, rtt_ms=options.rtt_ms))
+    return backends, spec, digest
+
+
+def run_job(
+    registry: Registry,
+    options: RunOptions,
+    state: RunState,
+    on_start: Callable[[Sequence[CellPlan]], None] | None = None,
+    on_cell: Callable[[CellPlan, Cell], None] | None = None,
+) -> Results:
+    """Run every planned cell, writing results after each; ``state`` keeps what was measured."""
+    check_output_folder(options.out)
+    registry.select(options.pattern)  # an unknown pattern fails before any build
+    backends, spec, digest = open_backends(options)
+    try:
+        sizes = options.sizes or spec.sizes
+        cells = plan(registry, backends, sizes, pattern=options.pattern, variants=options.variants)
+        if not cells:
+            raise QuerybenchError("nothing to run: no cell matches the scenarios and variants")
+        results = Results(describe(backends, spec.name, digest), (), partial=True)
+        state.results = results
+        if on_start is not None:
+            on_start(cells)
+        done: list[Cell] = []
+        for cell in run_cells(cells, options.policy, on_cell):
+            done.append(cell)
+            state.results = replace(results, cells=tuple(done))
+            state.written = write_results(state.results, options.out)
+        state.results = replace(results, cells=tuple(done), partial=False)
+        state.written = write_results(state.results, options.out)
+        return state.results
+    finally:
+        for backend in backends:
+            backend.dispose()

@@ -1,0 +1,224 @@
+"""The results table: typed records with one schema, and their JSON and CSV forms on disk.
+
+A results file carries a ``schema`` number. This version reads every schema up to its own and
+refuses anything else (or anything malformed) with one ``ResultsError`` line naming the file
+and the field, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import MISSING, asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from querybench.errors import ResultsError
+from querybench.runner.timing import Latency
+
+SCHEMA = 1
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FindingRecord:
+    """An N+1 finding as the results keep it."""
+
+    kind: str
+    target: str
+    repeats: int
+    example_sql: str
+    callsite: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class StatementGroup:
+    """The statements of one cell that share a fingerprint."""
+
+    fingerprint: str
+    count: int
+    total_seconds: float
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One scenario x variant x size x backend: its exact counts and its latency."""
+
+    scenario: str
+    variant: str
+    size: int
+    backend: str
+    queries: int
+    rows: int
+    latency: Latency | None
+    findings: tuple[FindingRecord, ...] = ()
+    statements: tuple[StatementGroup, ...] = ()
+    status: str = "ok"
+    error: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, int, str]:
+        """What identifies the cell across runs."""
+        return (self.scenario, self.variant, self.size, self.backend)
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """A backend as the environment block describes it (password hidden)."""
+
+    label: str
+    name: str
+    driver: str
+    server_version: str
+    url: str
+    rtt_ms: float
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where and on what the numbers were measured."""
+
+    python: str
+    sqlalchemy: str
+    querybench: str
+    machine: str
+    cpu: str
+    git_commit: str
+    started_at: str
+    dataset: str
+    dataset_digest: str
+    backends: tuple[BackendInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class Results:
+    """A whole run: its environment and its cells; ``partial`` when it was interrupted."""
+
+    environment: Environment
+    cells: tuple[Cell, ...]
+    partial: bool = False
+    schema: int = SCHEMA
+
+    def to_json(self) -> str:
+        """The results as JSON text (latency in seconds)."""
+        return json.dumps(asdict(self), indent=1, sort_keys=True)
+
+    def to_csv(self) -> str:
+        """One CSV row per cell, latency flattened, for spreadsheets and pandas."""
+        out = io.StringIO()
+        columns = ["scenario", "variant", "size", "backend", "queries", "rows", "status"]
+        latency_columns = [f.name for f in fields(Latency)]
+        writer = csv.writer(out)
+        writer.writerow([*columns, *latency_columns, "cv", "findings", "error"])
+        for cell in self.cells:
+            latency = asdict(cell.latency) if cell.latency else {}
+            writer.writerow(
+                [getattr(cell, name) for name in columns]
+                + [latency.get(name, "") for name in latency_columns]
+                + [cell.latency.cv if cell.latency else "", len(cell.findings), cell.error]
+            )
+        return out.getvalue()
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def _build(cls: type[T], data: object, where: str) -> T:
+    """Build dataclass ``cls`` from ``data``, checking every field's type."""
+    if not isinstance(data, Mapping):
+        raise ResultsError(f"{where}: expected an object, got {type(data).__name__}")
+    values: dict[str, Any] = {}
+    for spec in fields(cls):  # type: ignore[arg-type]
+        if spec.name not in data:
+            if spec.default is not MISSING or spec.default_factory is not MISSING:
+                continue
+            raise ResultsError(f"{where}: missing field {spec.name!r}")
+        values[spec.name] = _value(spec.type, data[spec.name], f"{where}.{spec.name}")
+    return cls(**values)
+
+
+_NESTED: dict[str, type[Any]] = {
+    "Latency": Latency,
+    "FindingRecord": FindingRecord,
+    "StatementGroup": StatementGroup,
+    "BackendInfo": BackendInfo,
+    "Environment": Environment,
+    "Cell": Cell,
+}
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+}
+
+
+def _value(annotation: object, value: object, where: str) -> object:
+    text = str(annotation)
+    if text.endswith(" | None"):
+        return None if value is None else _value(text.removesuffix(" | None"), value, where)
+    if text.startswith("tuple[") and text.endswith(", ...]"):
+        if not isinstance(value, list):
+            raise ResultsError(f"{where}: expected a list, got {type(value).__name__}")
+        inner = text.removeprefix("tuple[").removesuffix(", ...]")
+        return tuple(_value(inner, item, f"{where}[{i}]") for i, item in enumerate(value))
+    if text in _NESTED:
+        return _build(_NESTED[text], value, where)
+    accepted = _SCALARS[text]
+    if (isinstance(value, bool) and bool not in accepted) or not isinstance(value, accepted):
+        raise ResultsError(f"{where}: expected {text}, got {type(value).__name__}")
+    return float(value) if isinstance(value, int | float) and text == "float" else value
+
+
+def results_from_json(text: str, where: str) -> Results:
+    """Parse results JSON; anything malformed is one ResultsError naming ``where`` and the field."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ResultsError(f"{where}: not JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise ResultsError(f"{where}: expected a results object, got {type(data).__name__}")
+    schema = data.get("schema")
+    if not isinstance(schema, int) or isinstance(schema, bool) or not 1 <= schema <= SCHEMA:
+        raise ResultsError(
+            f"{where}: unsupported results schema {schema!r}; this querybench reads 1..{SCHEMA}"
+        )
+    return _build(Results, data, where)
+
+
+def read_results(path: Path) -> Results:
+    """Read a results file; an unreadable file is one ResultsError line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ResultsError(f"{path}: cannot read ({error.__class__.__name__}: {error})") from None
+    return results_from_json(text, str(path))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_results(results: Results, folder: Path) -> list[Path]:
+    """Write ``results.json`` and ``results.csv`` into ``folder`` atomically."""
+    written = []
+    for name, text in (("results.json", results.to_json()), ("results.csv", results.to_csv())):
+        write_atomic(folder / name, text)
+        written.append(folder / name)
+    return written
