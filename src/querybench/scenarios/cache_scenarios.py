@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from querybench.payments import serialise
 from querybench.payments.cache import PlainData, QueryCache, cached
-from querybench.payments.cache_backends import MemoryBackend, RedisBackend
+from querybench.payments.cache_backends import MemoryBackend
+from querybench.payments.cache_redis import RedisBackend
 from querybench.payments.models import PricingPlan
 from querybench.scenarios.inputs import PaymentInputs, limit_of
 from querybench.scenarios.registry import Registry, Scenario, Variant
