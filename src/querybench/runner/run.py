@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from querybench.recorder import count_queries
+from querybench.recorder import QueryRecorder, count_queries
 from querybench.runner.backends import Backend
 from querybench.runner.results import Cell, FindingRecord, StatementGroup
 from querybench.runner.timing import TimingPolicy, measure
@@ -79,6 +80,21 @@ def _groups(recorder: Any) -> tuple[StatementGroup, ...]:
     )
 
 
+def record(engine: Engine, body: Callable[[Session], object]) -> tuple[QueryRecorder, object]:
+    """Run ``body`` once in a fresh Session inside a recorder, roll back; the recorder and result."""
+    with Session(engine) as session:
+        session.connection()
+        with count_queries(session) as recorder:
+            result = body(session)
+        session.rollback()
+    return recorder, result
+
+
+def rows_fetched(recorder: QueryRecorder) -> int:
+    """Rows the recorded statements returned, where the driver reports them."""
+    return sum(statement.rows or 0 for statement in recorder.statements)
+
+
 def measure_cell(
     cell: CellPlan, policy: TimingPolicy, reference: dict[tuple[str, int, str], object]
 ) -> Cell:
@@ -89,11 +105,7 @@ def measure_cell(
     try:
         with Session(engine) as session:
             inputs = cell.scenario.prepare(session, cell.size)
-        with Session(engine) as session:
-            session.connection()
-            with count_queries(session) as recorder:
-                result = variant.run(session, inputs)
-            session.rollback()
+        recorder, result = record(engine, lambda session: variant.run(session, inputs))
         key = (cell.scenario.name, cell.size, cell.backend.label)
         expected = reference.setdefault(key, result)
         if result != expected:
@@ -105,7 +117,7 @@ def measure_cell(
     return replace(
         failed,
         queries=recorder.count,
-        rows=sum(statement.rows or 0 for statement in recorder.statements),
+        rows=rows_fetched(recorder),
         latency=latency,
         findings=_findings(recorder),
         statements=_groups(recorder),
