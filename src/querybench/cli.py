@@ -140,7 +140,14 @@ def run_with_progress(options: RunOptionsType, state: RunStateType) -> int:
         except Interrupted as stop:
             exit_code = stop.exit_code
     if state.results is not None:
+        from querybench.report.html import write_html
+
         print_summary(console, state.results.cells)
+        # An interrupted run still gets its report, marked partial.
+        source, html = options.out / "results.json", options.out / "report.html"
+        state.written.append(
+            write_html(state.results, html, source=str(source), partial=bool(exit_code))
+        )
         kept = len(state.results.cells)
         where = ", ".join(str(path) for path in state.written) or "nothing written"
         if exit_code:
@@ -171,12 +178,72 @@ def scenarios() -> None:
     Console().print(table)
 
 
+@cli.command()
+@click.argument("dataset", required=False, metavar="[NAME|PATH]")
+@click.option(
+    "--db",
+    "database",
+    metavar="URL",
+    help="Build into this database. Default: a SQLite file in the cache folder.",
+)
+def datasets(dataset: str | None, database: str | None) -> None:
+    """List the dataset specs, or build one and print its rows, digest and build time."""
+    from rich.console import Console
+
+    from querybench.datasets import available_specs, build_dataset, load_spec
+    from querybench.datasets.render import build_summary, specs_table
+
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    if dataset is None:
+        if database is not None:
+            raise click.UsageError(
+                "--db needs a dataset to build: querybench datasets NAME --db URL"
+            )
+        console.print(specs_table(available_specs()))
+        return
+    console.print(build_summary(build_dataset(load_spec(dataset), database)))
+
+
+@cli.command()
+@click.argument("results", type=click.Path(path_type=Path), metavar="RESULTS")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    metavar="BASE",
+    help="Compare every cell with this earlier results file; regressions first.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="HTML",
+    help="Where to write the HTML report. Default: report.html beside RESULTS.",
+)
+@click.option(
+    "--markdown",
+    type=click.Path(path_type=Path),
+    metavar="MD",
+    help="Also write a markdown summary (for a PR comment or $GITHUB_STEP_SUMMARY).",
+)
+def report(
+    results: Path, baseline: Path | None, output: Path | None, markdown: Path | None
+) -> None:
+    """Write the HTML report of a results file (or of bench/'s pytest-benchmark JSON)."""
+    from querybench.report.output import write_reports
+
+    written = write_reports(
+        results, baseline_path=baseline, html_path=output, markdown_path=markdown
+    )
+    click.echo(f"wrote {', '.join(str(path) for path in written)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status: 0 ok, 1 regression, 2 unusable input."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="querybench", standalone_mode=False)
+        # Not standalone, click returns the code of a raised Exit instead of raising it.
+        status = cli.main(args=args, prog_name="querybench", standalone_mode=False)
     except QuerybenchError as error:
         if debug:
             raise
@@ -190,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("querybench: interrupted", err=True)
         return 130
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
