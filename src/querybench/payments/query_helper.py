@@ -11,13 +11,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm import Mapper, QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from querybench.payments.cache import QueryCache, default_cache
 from querybench.payments.models import Base
 
 ModelT = TypeVar("ModelT", bound=Base)
+# Set-based writes keep loaded objects in step by evaluating the (simple, equality) criteria in
+# Python. The default, "auto", pre-selects the matching keys where UPDATE has no RETURNING
+# (MariaDB): a second statement that would make "one UPDATE" two.
+_EVALUATE = {"synchronize_session": "evaluate"}
 Filters = Mapping[str, object]
 
 
@@ -27,14 +31,17 @@ class QueryHelper(Generic[ModelT]):
     def __init__(self, model: type[ModelT], *, cache: QueryCache | None = None) -> None:
         self.model = model
         mapper: Mapper[ModelT] = sa.inspect(model)
-        self._columns = {attr.key: attr.columns[0] for attr in mapper.column_attrs}
+        # ORM attributes, not bare columns: the unit of work can evaluate criteria built on them.
+        self._columns: dict[str, QueryableAttribute[Any]] = {
+            attr.key: getattr(model, attr.key) for attr in mapper.column_attrs
+        }
         (self._primary_key,) = mapper.primary_key
         self._primary_key_attribute = mapper.get_property_by_column(self._primary_key).key
         self._cache = cache
 
     # -- validation -------------------------------------------------------------------------
 
-    def _column(self, name: str) -> ColumnElement[Any]:
+    def _column(self, name: str) -> QueryableAttribute[Any]:
         """The mapped column called ``name``, or a ValueError naming the ones that exist."""
         try:
             return self._columns[name]
@@ -178,7 +185,7 @@ class QueryHelper(Generic[ModelT]):
     def update_where(self, session: Session, filters: Filters, values: Filters) -> int:
         """One ``UPDATE ... WHERE`` statement; returns the number of rows it matched."""
         stmt = sa.update(self.model).where(*self._where(filters)).values(self._values(values))
-        result = session.execute(stmt)
+        result = session.execute(stmt, execution_options=_EVALUATE)
         self._invalidate()
         return int(getattr(result, "rowcount", 0))
 
@@ -200,6 +207,6 @@ class QueryHelper(Generic[ModelT]):
     def delete_where(self, session: Session, filters: Filters) -> int:
         """One ``DELETE ... WHERE`` statement; returns the number of rows it matched."""
         stmt = sa.delete(self.model).where(*self._where(filters))
-        result = session.execute(stmt)
+        result = session.execute(stmt, execution_options=_EVALUATE)
         self._invalidate()
         return int(getattr(result, "rowcount", 0))
