@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,5 +21,12 @@ def test_readme_opens_with_the_two_commands() -> None:
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_python_block_runs(block: str) -> None:
-    exec(compile(block, str(README), "exec"), {"__name__": "readme"})
+def test_python_block_runs(block: str, tmp_path: Path) -> None:
+    # A script of its own, as a reader would paste it (SQLAlchemy resolves annotations
+    # through the defining module, so exec() into a bare namespace would not do).
+    script = tmp_path / "readme_block.py"
+    script.write_text(block, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-W", "error", str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr

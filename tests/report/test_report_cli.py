@@ -147,7 +147,7 @@ def test_run_writes_report_html_beside_results_json(
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "PaymentRepository.get_payment_with_user" in html
     assert "PARTIAL RUN" not in html
-    assert html.count("<svg") == 3  # statements, latency, strategies; SQLite reports no rows
+    assert html.count("<svg") == 4  # statements, latency, strategies, rows fetched
 
 
 def test_interrupted_run_still_writes_a_partial_report(
