@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from querybench.recorder import count_queries
 from querybench.payments.models import Base, Payment, PaymentStatus, User
 from querybench.payments.query_helper import QueryHelper
+from querybench.recorder import count_queries
 
 users = QueryHelper(User)
 payments = QueryHelper(Payment)

@@ -1,0 +1,149 @@
+"""Call sites: the first frame outside SQLAlchemy and the recorder, found by a cheap stack walk.
+
+The walk runs once per statement, so it is kept lean: one dict lookup per frame, keyed by the
+frame's code object, remembers whether that code is internal. Frames of SQLAlchemy's flush are
+marked on the way, which is how statements written by the unit of work are told apart. Under
+asyncio the statement runs in a greenlet whose stack ends inside SQLAlchemy; the walk then
+continues in the parent greenlet, where the awaiting coroutines live.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+from types import CodeType, FrameType
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy.orm import session as orm_session
+
+from querybench.recorder.statement import CallSite
+
+try:
+    from greenlet import getcurrent as _current_greenlet  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - greenlet is only needed for asyncio
+    _current_greenlet = None
+
+_EXTERNAL, _INTERNAL, _FLUSH = 0, 1, 2
+_INTERNAL_DIRS = (
+    str(Path(sqlalchemy.__file__).parent) + os.sep,
+    str(Path(__file__).parent) + os.sep,
+)
+_INTERNAL_FILES = frozenset({contextlib.__file__})
+_FLUSH_CODE = orm_session.Session._flush.__code__
+_MAX_DECISIONS = 100_000  # code objects are few in practice; the bound is against exec() loops
+_MAX_PATHS = 32
+
+# Decisions are keyed by id(): hashing a code object hashes its bytecode and constants, which
+# would cost more than the walk. The code objects are kept alive in _known so ids stay unique.
+_decisions: dict[int, int] = {id(_FLUSH_CODE): _FLUSH}
+_known: list[CodeType] = [_FLUSH_CODE]
+
+# Materialising frame objects is the expensive part of a walk (every f_back creates one), so
+# walks are remembered: (depth of the user frame, its code, whether a flush frame lay below
+# it). A later statement that finds that same user code at that same depth reuses the answer
+# and materialises one frame instead of ten or twenty; a loop over one call site hits every
+# time. (Only a user callback run inside SQLAlchemy at exactly the depth of another path
+# through the same user function could be mistaken for it.) Newest first; the tuple is
+# replaced whole, never mutated, so threads can read it without a lock.
+_paths: tuple[tuple[int, CodeType, bool], ...] = ()
+
+
+def _decide(code: CodeType) -> int:
+    """Classify a code object once: external (user code), internal, or internal flush."""
+    filename = code.co_filename
+    internal = (
+        filename.startswith(_INTERNAL_DIRS)
+        or filename in _INTERNAL_FILES
+        or filename.startswith("<sqlalchemy")  # SQLAlchemy's generated decorator wrappers
+    )
+    decision = _INTERNAL if internal else _EXTERNAL
+    if len(_decisions) >= _MAX_DECISIONS:
+        _decisions.clear()
+        _known.clear()
+        _decisions[id(_FLUSH_CODE)] = _FLUSH
+        _known.append(_FLUSH_CODE)
+    _decisions[id(code)] = decision
+    _known.append(code)
+    return decision
+
+
+def find_caller(depth: int) -> tuple[CodeType | None, int, bool]:
+    """The user code calling into SQLAlchemy: ``(code, offset, inside a flush)``, code None if none.
+
+    ``depth`` is where the walk starts, counted like ``sys._getframe(depth)`` from the caller.
+    The offset is the frame's ``f_lasti``; :func:`callsite_of` turns it into a line number later
+    (``f_lineno`` decodes the line table, several times the cost of the rest of a probe).
+    """
+    depth += 1  # count from this frame
+    for path_depth, user_code, flushing in _paths:
+        try:
+            frame = sys._getframe(path_depth)
+        except ValueError:
+            continue
+        if frame.f_code is user_code:
+            return user_code, frame.f_lasti, flushing
+    return _walk(sys._getframe(depth), depth)
+
+
+def _walk(frame: FrameType | None, depth: int) -> tuple[CodeType | None, int, bool]:
+    """The full walk, frame by frame; remembers its path for :func:`find_caller`."""
+    global _paths
+    flushing = False
+    decisions = _decisions
+    greenlet: Any = None
+    while True:
+        while frame is not None:
+            code = frame.f_code
+            decision = decisions.get(id(code))
+            if decision is None:
+                decision = _decide(code)
+            if decision == _EXTERNAL:
+                if greenlet is None:
+                    _paths = ((depth, code, flushing), *_paths[: _MAX_PATHS - 1])
+                return code, frame.f_lasti, flushing
+            if decision == _FLUSH:
+                flushing = True
+            frame = frame.f_back
+            depth += 1
+        # Out of frames: under asyncio we are in SQLAlchemy's greenlet; its parent awaits.
+        # Paths through greenlets are not remembered: depths do not carry across them.
+        if _current_greenlet is None:
+            return None, 0, flushing
+        greenlet = (_current_greenlet() if greenlet is None else greenlet).parent
+        if greenlet is None:
+            return None, 0, flushing
+        frame = greenlet.gr_frame
+
+
+_callsites: dict[tuple[int, int], tuple[CodeType, CallSite]] = {}
+
+
+def _line_at(code: CodeType, offset: int) -> int:
+    """The source line of the instruction at byte ``offset``, as ``frame.f_lineno`` computes it."""
+    for start, end, line in code.co_lines():
+        if start <= offset < end and line is not None:
+            return line
+    return code.co_firstlineno
+
+
+def callsite_of(code: CodeType, offset: int) -> CallSite:
+    """The shared :class:`CallSite` record for a code object and instruction offset."""
+    key = (id(code), offset)
+    entry = _callsites.get(key)
+    if entry is None or entry[0] is not code:
+        if len(_callsites) >= _MAX_DECISIONS:
+            _callsites.clear()
+        entry = _callsites[key] = (
+            code,
+            CallSite(code.co_filename, _line_at(code, offset), code.co_qualname),
+        )
+    return entry[1]
+
+
+def current_callsite() -> CallSite | None:
+    """The user's line that is running now (the caller of the querybench function calling this)."""
+    code, offset, _ = find_caller(1)
+    return None if code is None else callsite_of(code, offset)
