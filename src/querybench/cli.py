@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from querybench.errors import QuerybenchError
+from querybench.errors import Interrupted, QuerybenchError
 
 if TYPE_CHECKING:
     from querybench.runner.job import RunOptions as RunOptionsType
@@ -95,7 +96,8 @@ def run(
 
     options = RunOptions(
         dataset=dataset,
-        databases=tuple(databases) or (None,),
+        # An empty --db "" stands for the default SQLite file, beside other --db URLs.
+        databases=tuple(url or None for url in databases) or (None,),
         sizes=_sizes_option(sizes),
         pattern=pattern,
         variants=tuple(v.strip() for v in variants.split(",")) if variants else None,
@@ -122,6 +124,7 @@ def run_with_progress(options: RunOptionsType, state: RunStateType) -> int:
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         console=Console(stderr=True), transient=True,
+        disable=not sys.stderr.isatty(),  # off a terminal it would only print a blank line
     )  # fmt: skip
     task = progress.add_task("measuring", total=None)
     exit_code = 0
@@ -237,27 +240,146 @@ def report(
     click.echo(f"wrote {', '.join(str(path) for path in written)}")
 
 
+@cli.command()
+@click.argument("results", type=click.Path(path_type=Path), metavar="RESULTS")
+@click.option(
+    "--baseline",
+    "baseline_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="BASE",
+    help="The committed baseline (a results file; see `querybench baseline`).",
+)
+@click.option(
+    "--tolerance",
+    default="25%",
+    show_default=True,
+    metavar="PCT",
+    help="How far a speedup (or, with --absolute, a median) may move before it counts.",
+)
+@click.option(
+    "--absolute",
+    is_flag=True,
+    help="Also compare absolute latencies (Mann-Whitney U on the rounds, p < 0.01).",
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="TOML file with [tool.querybench.budgets]. Default: ./pyproject.toml if present.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format on stdout ($GITHUB_STEP_SUMMARY, if set, gets markdown).",
+)
+def check(
+    results: Path,
+    baseline_path: Path,
+    tolerance: str,
+    absolute: bool,
+    config: Path | None,
+    output_format: str,
+) -> None:
+    """Compare RESULTS with a baseline: exit 0 if nothing regressed, 1 if something did."""
+    import os
+
+    from querybench.gate import RENDERERS, CheckOptions, check, parse_tolerance, render_markdown
+
+    options = CheckOptions(tolerance=parse_tolerance(tolerance), absolute=absolute, config=config)
+    report = check(results, baseline_path, options)
+    for warning in report.warnings:
+        click.echo(f"querybench: warning: {warning}", err=True)
+    click.echo(RENDERERS[output_format](report))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as out:
+            out.write(render_markdown(report) + "\n")
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="BASE",
+    help="Baseline file to write or refresh, e.g. fixtures/baselines/sqlite.json.",
+)
+def baseline(results: tuple[Path, ...], output: Path) -> None:
+    """Write or refresh a baseline from finished runs (each cell from its fastest run)."""
+    from querybench.gate import write_baseline
+
+    written = write_baseline(results, output)
+    backends = ", ".join(sorted({cell.backend for cell in written.cells}))
+    click.echo(f"wrote {output}: {len(written.cells)} cells on {backends}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit status: 0 ok, 1 regression, 2 unusable input."""
+    """Run the command line and return its exit status: 0 ok, 1 regression, 2 unusable input.
+
+    Every usage error, ours or click's, is one ``querybench: error:`` line on stderr and exit 2;
+    ``--debug`` (accepted anywhere on the line) shows the traceback instead. Warnings are one
+    ``querybench: warning:`` line each, not Python's two-line dump.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    if debug:  # the group's option, moved to where click expects it
+        args = ["--debug", *(arg for arg in args if arg != "--debug")]
     try:
-        # Not standalone, click returns the code of a raised Exit instead of raising it.
-        status = cli.main(args=args, prog_name="querybench", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            # Not standalone, click returns the code of a raised Exit instead of raising it.
+            status = cli.main(args=args, prog_name="querybench", standalone_mode=False)
     except QuerybenchError as error:
         if debug:
             raise
-        click.echo(f"querybench: error: {error}", err=True)
+        click.echo(f"querybench: error: {_one_line(str(error))}", err=True)
         return 2
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as error:
-        error.show()
+        if debug:
+            raise
+        click.echo(f"querybench: error: {_click_message(error)}", err=True)
         return 2
-    except click.exceptions.Abort:
+    except Interrupted as stop:
+        click.echo(f"querybench: {stop}", err=True)
+        return stop.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("querybench: interrupted", err=True)
         return 130
     return status if isinstance(status, int) else 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _click_message(error: click.ClickException) -> str:
+    """Click's message on one line, with where to find help (its usage block is dropped)."""
+    message = _one_line(error.format_message())
+    context = getattr(error, "ctx", None)
+    if isinstance(context, click.Context):
+        message += f" (see '{context.command_path} --help')"
+    return message
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    click.echo(f"querybench: warning: {_one_line(str(message))}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from querybench.runner.timing import Latency
 
 SCHEMA = 1
 T = TypeVar("T")
+_MAX_INT = 2**63 - 1  # what pandas and numpy hold in an int64
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,8 @@ class Results:
         """One CSV row per cell, latency flattened, for spreadsheets and pandas."""
         out = io.StringIO()
         columns = ["scenario", "variant", "size", "backend", "queries", "rows", "status"]
-        latency_columns = [f.name for f in fields(Latency)]
+        # Round samples stay in the JSON; a spreadsheet wants one number per column.
+        latency_columns = [f.name for f in fields(Latency) if f.name != "samples"]
         writer = csv.writer(out)
         writer.writerow([*columns, *latency_columns, "cv", "findings", "error"])
         for cell in self.cells:
@@ -139,6 +142,8 @@ def _build(cls: type[T], data: object, where: str) -> T:
                 continue
             raise ResultsError(f"{where}: missing field {spec.name!r}")
         values[spec.name] = _value(spec.type, data[spec.name], f"{where}.{spec.name}")
+    if cls is Cell and values["size"] < 1:
+        raise ResultsError(f"{where}.size: expected a size N >= 1, got {values['size']}")
     return cls(**values)
 
 
@@ -172,21 +177,49 @@ def _value(annotation: object, value: object, where: str) -> object:
     accepted = _SCALARS[text]
     if (isinstance(value, bool) and bool not in accepted) or not isinstance(value, accepted):
         raise ResultsError(f"{where}: expected {text}, got {type(value).__name__}")
-    return float(value) if isinstance(value, int | float) and text == "float" else value
+    return _in_range(text, value, where)
+
+
+def _in_range(kind: str, value: object, where: str) -> object:
+    """Every number in a results file is a count, a size or a duration: not negative, finite.
+
+    The report and the gate compute with them (growth classes, ratios, numpy arrays); a value
+    no run can produce is refused here, in one line, rather than as a traceback there.
+    """
+    if kind == "int" and isinstance(value, int) and not 0 <= value <= _MAX_INT:
+        raise ResultsError(f"{where}: expected an integer from 0 to 2**63 - 1, got {value}")
+    if kind == "float" and isinstance(value, int | float):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not (math.isfinite(number) and number >= 0):
+            raise ResultsError(f"{where}: expected a finite number >= 0, got {_shown(value)}")
+        return number
+    return value
+
+
+def _shown(value: object) -> str:
+    """A value for an error message: its repr, cut short (it may be a megabyte of text)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def results_from_json(text: str, where: str) -> Results:
     """Parse results JSON; anything malformed is one ResultsError naming ``where`` and the field."""
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except ValueError as error:  # not JSON, or an integer of more than 4300 digits
         raise ResultsError(f"{where}: not JSON ({error})") from None
+    except RecursionError:
+        raise ResultsError(f"{where}: not a results file (nested too deeply to read)") from None
     if not isinstance(data, dict):
         raise ResultsError(f"{where}: expected a results object, got {type(data).__name__}")
     schema = data.get("schema")
     if not isinstance(schema, int) or isinstance(schema, bool) or not 1 <= schema <= SCHEMA:
         raise ResultsError(
-            f"{where}: unsupported results schema {schema!r}; this querybench reads 1..{SCHEMA}"
+            f"{where}: unsupported results schema {_shown(schema)};"
+            f" this querybench reads 1..{SCHEMA}"
         )
     return _build(Results, data, where)
 
@@ -208,7 +241,7 @@ def write_atomic(path: Path, text: str) -> None:
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(handle, 0o666 & ~umask)
+        os.chmod(handle, 0o666 & ~umask)  # noqa: PTH101 - by descriptor; Path.chmod needs a name
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()

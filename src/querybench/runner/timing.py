@@ -10,6 +10,7 @@ variant's numbers and not in another's.
 from __future__ import annotations
 
 import gc
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -20,10 +21,18 @@ from sqlalchemy.orm import Session
 
 Round = Callable[[Session], object]
 
+MAX_STORED_SAMPLES = 200
+"""Round times kept one by one in :attr:`Latency.samples` (evenly spread over the run); the
+summary statistics always use every round."""
+
 
 @dataclass(frozen=True, slots=True)
 class Latency:
-    """Summary of a cell's rounds, in seconds."""
+    """Summary of a cell's rounds, in seconds, and the round times themselves.
+
+    ``samples`` (at most :data:`MAX_STORED_SAMPLES`, rounded to 9 significant digits) is what
+    a significance test between two runs needs; results written before it existed have none.
+    """
 
     median: float
     q1: float
@@ -32,6 +41,8 @@ class Latency:
     mean: float
     stdev: float
     rounds: int
+    samples: tuple[float, ...] = ()
+    calls_per_round: int = 1
 
     @property
     def iqr(self) -> float:
@@ -44,11 +55,12 @@ class Latency:
         return self.stdev / self.mean if self.mean > 0 else 0.0
 
     @classmethod
-    def of(cls, samples: list[float]) -> Latency:
-        """Summarise raw round times (at least one)."""
+    def of(cls, samples: list[float], *, calls_per_round: int = 1) -> Latency:
+        """Summarise round times (mean seconds per call in each round; at least one)."""
+        kept = _stored(samples)
         if len(samples) == 1:
             (only,) = samples
-            return cls(only, only, only, only, only, 0.0, 1)
+            return cls(only, only, only, only, only, 0.0, 1, kept, calls_per_round)
         q1, _, q3 = statistics.quantiles(samples, n=4, method="inclusive")
         return cls(
             median=statistics.median(samples),
@@ -58,7 +70,18 @@ class Latency:
             mean=statistics.fmean(samples),
             stdev=statistics.stdev(samples),
             rounds=len(samples),
+            samples=kept,
+            calls_per_round=calls_per_round,
         )
+
+
+def _stored(samples: list[float]) -> tuple[float, ...]:
+    """The samples worth storing: evenly strided down to the cap, 9 significant digits each."""
+    count = len(samples)
+    if count > MAX_STORED_SAMPLES:
+        # A stride keeps early and late rounds alike, so a slow start stays visible.
+        samples = [samples[i * count // MAX_STORED_SAMPLES] for i in range(MAX_STORED_SAMPLES)]
+    return tuple(float(f"{sample:.9g}") for sample in samples)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +92,13 @@ class TimingPolicy:
     min_rounds: int = 5
     max_rounds: int = 1000
     warmup_rounds: int = 1
+    # A round runs the body as many times as it takes to last this long (calibrated once per
+    # cell, as pytest-benchmark does), so sub-millisecond cells are not timer and scheduler noise.
+    min_round_time: float = 0.005
 
 
-def time_round(engine: Engine, body: Round) -> float:
-    """One round in a fresh, pre-connected Session, rolled back afterwards; seconds taken."""
+def time_call(engine: Engine, body: Round) -> float:
+    """One call in a fresh, pre-connected Session, rolled back afterwards; seconds taken."""
     with Session(engine) as session:
         session.connection()
         gc_was_enabled = gc.isenabled()
@@ -89,16 +115,22 @@ def time_round(engine: Engine, body: Round) -> float:
 
 
 def measure(engine: Engine, body: Round, policy: TimingPolicy) -> Latency:
-    """Warm up, then run rounds until both ``min_rounds`` and ``min_time`` are reached."""
+    """Warm up, calibrate calls per round, then run rounds until ``min_rounds`` and ``min_time``.
+
+    Each sample is the mean time of one call over a round; only the body is timed, never the
+    Session's setup or rollback.
+    """
     for _ in range(policy.warmup_rounds):
-        time_round(engine, body)
+        time_call(engine, body)
+    single = time_call(engine, body)
+    calls = max(1, math.ceil(policy.min_round_time / single)) if single > 0 else 1
     gc.collect()
     samples: list[float] = []
     spent = 0.0
     while len(samples) < policy.max_rounds and (
         len(samples) < policy.min_rounds or spent < policy.min_time
     ):
-        sample = time_round(engine, body)
-        samples.append(sample)
-        spent += sample
-    return Latency.of(samples)
+        round_time = sum(time_call(engine, body) for _ in range(calls))
+        samples.append(round_time / calls)
+        spent += round_time
+    return Latency.of(samples, calls_per_round=calls)

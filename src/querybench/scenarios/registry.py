@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
@@ -95,21 +96,26 @@ class Registry:
             raise ScenarioError(f"unknown scenario {name!r}{hint}") from None
 
     def select(self, pattern: str | None = None) -> list[Scenario[Any]]:
-        """Scenarios whose name contains ``pattern`` or matches it as a glob (all when None).
+        """Scenarios matching ``pattern`` (all when None), in registration order.
 
-        A pattern that selects nothing is an error naming the closest scenarios, so a typo
-        never turns into an empty, green run.
+        The pattern is one or more alternatives separated by ``|`` or ``,``; each selects
+        the names that contain it (case-insensitive) or match it as a glob. An alternative
+        that selects nothing is an error naming the closest scenarios, so a typo never turns
+        into an empty, green run.
         """
         if not pattern:
             return list(self._scenarios.values())
-        chosen = [
-            scenario
-            for name, scenario in self._scenarios.items()
-            if pattern.lower() in name.lower() or fnmatch.fnmatchcase(name, pattern)
-        ]
-        if not chosen:
-            self.get(pattern)  # raises, with suggestions
-        return chosen
+        chosen: dict[str, Scenario[Any]] = {}
+        for alternative in filter(None, (part.strip() for part in re.split(r"[|,]", pattern))):
+            matched = {
+                name: scenario
+                for name, scenario in self._scenarios.items()
+                if alternative.lower() in name.lower() or fnmatch.fnmatchcase(name, alternative)
+            }
+            if not matched:
+                self.get(alternative)  # raises, with suggestions
+            chosen.update(matched)
+        return [scenario for name, scenario in self._scenarios.items() if name in chosen]
 
     def __iter__(self) -> Iterator[Scenario[Any]]:
         return iter(self._scenarios.values())
