@@ -135,7 +135,7 @@ def make_engine() -> Iterator[Callable[[URL | str], Engine]]:
 
 @pytest.fixture(scope="session")
 def scratch_database() -> Iterator[Callable[[str], URL]]:
-    """A factory of extra databases on a server (``"postgres"`` or ``"mysql"``), dropped at the end."""
+    """A factory of extra databases on a server ("postgres" or "mysql"), dropped at the end."""
     created: list[tuple[str, URL]] = []
 
     def make(name: str) -> URL:

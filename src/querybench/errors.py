@@ -1,6 +1,11 @@
-"""The one error hierarchy: every usage error the command line turns into one line and exit 2."""
+"""The one error hierarchy: every usage error the command line turns into one line and exit 2.
+
+``Interrupted`` stands apart: it is a stop, not an error, so it is not a ``QuerybenchError``.
+"""
 
 from __future__ import annotations
+
+import signal
 
 
 class QuerybenchError(Exception):
@@ -28,4 +33,20 @@ class ResultsError(QuerybenchError):
 
 
 class QueryBudgetExceeded(AssertionError):
-    """More statements were emitted than a budget allows (an AssertionError, so test runners report it)."""
+    """More statements were emitted than a budget allows.
+
+    An ``AssertionError``, so that test runners report it as a failed assertion.
+    """
+
+
+class Interrupted(BaseException):
+    """A run was stopped by SIGINT or SIGTERM; ``exit_code`` is 128 + the signal (130 / 143).
+
+    A ``BaseException``, like ``KeyboardInterrupt``: the ``except Exception`` that turns a
+    failing scenario into a failed cell (and those in SQLAlchemy or a user's scenario code)
+    must let it through, or a signal would fail the one cell it landed in and the run go on.
+    """
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(f"interrupted by {signal.Signals(signal_number).name}")
+        self.exit_code = 128 + signal_number

@@ -119,8 +119,9 @@ def test_an_unreachable_server_exits_2_without_the_password(
 
 def test_db_without_a_dataset_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["datasets", "--db", "sqlite://"]) == 2
-    assert "Error: --db needs a dataset to build: querybench datasets NAME --db URL" in (
-        capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "querybench: error: --db needs a dataset to build: querybench datasets NAME --db URL"
+        " (see 'querybench datasets --help')\n"
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 # modules beside this file (models, code paths, oracles) are made importable here.
 sys.path.insert(0, str(Path(__file__).parent))
 
+import library_models
 from recorder_models import Base, make_seeded_engine, seed
 from recorder_oracles import PostgresLog, SqliteTrace
 
@@ -50,6 +51,40 @@ def seeded_mysql(mysql_url: URL) -> Iterator[Engine]:
     yield engine
     Base.metadata.drop_all(engine)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def library_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The library models (20 parents per shape) on a SQLite file."""
+    folder = tmp_path_factory.mktemp("library")
+    engine = library_models.make_library_engine(f"sqlite:///{folder / 'library.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def library_postgres(postgres_url: URL) -> Iterator[Engine]:
+    """The library models in this run's PostgreSQL database."""
+    engine = library_models.make_library_engine(postgres_url)
+    yield engine
+    library_models.Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def library_mysql(mysql_url: URL) -> Iterator[Engine]:
+    """The library models in this run's MariaDB/MySQL database."""
+    engine = library_models.make_library_engine(mysql_url)
+    yield engine
+    library_models.Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mysql"])
+def library(request: pytest.FixtureRequest) -> Engine:
+    """The library on each backend in turn; tests only read it."""
+    engine: Engine = request.getfixturevalue(f"library_{request.param}")
+    return engine
 
 
 @pytest.fixture(params=["sqlite", "postgres", "mysql"])

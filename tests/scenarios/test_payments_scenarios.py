@@ -1,4 +1,4 @@
-"""Every payments scenario and variant: exact statement counts, and equal results across variants."""
+"""Every payments scenario and variant: exact statement counts, equal results across variants."""
 
 from __future__ import annotations
 

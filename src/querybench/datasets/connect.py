@@ -20,7 +20,7 @@ def parse_url(url: str | URL) -> URL:
     """The URL parsed, or a ``BackendError`` that does not echo it (it may hold a password)."""
     try:
         return make_url(url)
-    except exc.ArgumentError:
+    except (exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise BackendError(
             "cannot parse the database URL: expected dialect+driver://user:password@host/database"
         ) from None

@@ -44,8 +44,25 @@ _SPANS: dict[str, Callable[[float], bool]] = {
     "[0, 1)": lambda number: 0.0 <= number < 1.0,
     "[0, inf)": lambda number: number >= 0.0,
 }
+# Row ids and sizes are INTEGER columns on every backend; seeds are what TOML itself holds.
+_MAX_COUNT = 2**31 - 1
+_MAX_SEED = 2**63 - 1
 # Numeric(10, 2) in the models: at most 8 digits before the point.
 _MAX_PRICE = Decimal("99999999.99")
+
+
+def _shown(value: object) -> str:
+    """A value for a message: its repr, cut short (a fuzzed or mistaken value may be huge)."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def _key(key: object) -> str:
+    """A key as a message shows it: a quoted TOML key may hold a newline or be any length."""
+    text = str(key)
+    if not text.isprintable():
+        text = repr(text)[1:-1]
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def shown_path(path: Path) -> str:
@@ -70,37 +87,44 @@ class _Reader:
         for key in document:
             if key not in keys:
                 known = ", ".join(keys)
-                raise self.fail(prefix + key, f"unknown key (expected one of: {known})")
+                raise self.fail(prefix + _key(key), f"unknown key (expected one of: {known})")
         for key in keys:
             if key not in document:
                 raise self.fail(prefix + key, "missing")
 
-    def integer(self, value: object, key: str, *, minimum: int) -> int:
+    def integer(self, value: object, key: str, *, minimum: int, maximum: int = _MAX_COUNT) -> int:
         if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
-            return value
+            if value <= maximum:
+                return value
+            raise self.fail(key, f"expected at most {maximum:,}, got {_shown(value)}")
         kind = "a positive integer" if minimum == 1 else "a non-negative integer"
-        raise self.fail(key, f"expected {kind}, got {value!r}")
+        raise self.fail(key, f"expected {kind}, got {_shown(value)}")
 
     def number(self, value: object, key: str, span: str) -> float:
         """A float or integer inside ``span``, one of the intervals in ``_SPANS``."""
         if isinstance(value, int | float) and not isinstance(value, bool):
-            number = float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an integer too large for a float
+                number = math.inf
             if math.isfinite(number) and _SPANS[span](number):
                 return number
-        raise self.fail(key, f"expected a number in {span}, got {value!r}")
+        raise self.fail(key, f"expected a number in {span}, got {_shown(value)}")
 
     def text(self, value: object, key: str, pattern: re.Pattern[str], what: str) -> str:
         if isinstance(value, str) and pattern.fullmatch(value):
             return value
-        raise self.fail(key, f"expected {what}, got {value!r}")
+        raise self.fail(key, f"expected {what}, got {_shown(value)}")
 
 
 def parse_spec(document: Mapping[str, Any], path: Path) -> DatasetSpec:
     """Validate a parsed TOML document and freeze it into a ``DatasetSpec``."""
     read = _Reader(path)
+    if not isinstance(document, Mapping):
+        raise SpecError(f"{read.where}: expected a table of keys, got {type(document).__name__}")
     read.table(document, "", TOP_KEYS)
     name = read.text(document["name"], "name", _NAME, "a name of letters, digits, '-' or '_'")
-    seed = read.integer(document["seed"], "seed", minimum=0)
+    seed = read.integer(document["seed"], "seed", minimum=0, maximum=_MAX_SEED)
     users = read.integer(document["users"], "users", minimum=1)
     payments = read.integer(document["payments"], "payments", minimum=1)
     active_ratio = read.number(document["active_ratio"], "active_ratio", "(0, 1]")
@@ -135,22 +159,26 @@ def read_spec_file(path: Path) -> DatasetSpec:
         raise SpecError(f"{shown_path(path)}: cannot read: {error.strerror}") from error
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{shown_path(path)}: not valid TOML: {error}") from error
+    except UnicodeDecodeError as error:
+        raise SpecError(
+            f"{shown_path(path)}: not valid TOML: not UTF-8 text (byte {error.start})"
+        ) from error
     return parse_spec(document, path)
 
 
 def _sizes(read: _Reader, value: object) -> tuple[int, ...]:
     what = "a non-empty list of increasing positive integers"
     if not isinstance(value, list) or not value:
-        raise read.fail("sizes", f"expected {what}, got {value!r}")
+        raise read.fail("sizes", f"expected {what}, got {_shown(value)}")
     sizes = tuple(read.integer(size, "sizes", minimum=1) for size in value)
     if any(later <= earlier for earlier, later in itertools.pairwise(sizes)):
-        raise read.fail("sizes", f"expected {what}, got {list(sizes)!r}")
+        raise read.fail("sizes", f"expected {what}, got {_shown(list(sizes))}")
     return sizes
 
 
 def _sub_table(read: _Reader, value: object, key: str) -> Mapping[str, Any]:
     if not isinstance(value, dict):
-        raise read.fail(key, f"expected a table [{key}], got {value!r}")
+        raise read.fail(key, f"expected a table [{key}], got {_shown(value)}")
     return value
 
 
@@ -179,7 +207,9 @@ def _status_mix(read: _Reader, value: object) -> StatusMix:
 
 def _plans(read: _Reader, value: object) -> tuple[PlanSpec, ...]:
     if not isinstance(value, list) or not value:
-        raise read.fail("plans", f"expected a non-empty array of tables [[plans]], got {value!r}")
+        raise read.fail(
+            "plans", f"expected a non-empty array of tables [[plans]], got {_shown(value)}"
+        )
     plans: list[PlanSpec] = []
     for index, entry in enumerate(value):
         key = f"plans[{index}]"
@@ -224,5 +254,7 @@ def _price(read: _Reader, value: object, key: str) -> Decimal:
             if price.is_finite() and isinstance(exponent, int) and exponent >= -2:
                 if Decimal(0) <= price <= _MAX_PRICE:
                     return price.quantize(Decimal("0.01"))
-                raise read.fail(key, f"expected a price from 0 to {_MAX_PRICE}, got {value!r}")
-    raise read.fail(key, f"expected {what}, got {value!r}")
+                raise read.fail(
+                    key, f"expected a price from 0 to {_MAX_PRICE}, got {_shown(value)}"
+                )
+    raise read.fail(key, f"expected {what}, got {_shown(value)}")

@@ -12,6 +12,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from querybench.recorder import detection
+from querybench.recorder.allow import (
+    Allowance,
+    allow,
+    mark_allowed,
+    recording_started,
+    recording_stopped,
+)
 from querybench.recorder.binds import Bind, resolve_bind, session_connections
 from querybench.recorder.callsite import callsite_of, find_caller
 from querybench.recorder.fingerprint import fingerprint, transaction_action
@@ -40,6 +47,8 @@ from querybench.recorder.taps import (
     join,
     leave,
 )
+from querybench.recorder.usage import CartesianLoad, EagerLoadUsage, UsageLog
+from querybench.recorder.usage_tap import UsageTap
 
 DEFAULT_MAX_STORED = 100_000
 """Statements kept one by one; past this they are only counted per SQL text."""
@@ -60,6 +69,9 @@ class QueryRecorder:
     Each statement's call site is the first frame outside SQLAlchemy and this recorder package
     (the rest of querybench counts as user code: its payments repositories are what the
     benchmarks profile), and its origin says why it ran (see :class:`Origin`).
+
+    With ``track_usage`` the recorder also notes which eagerly loaded relationships were read
+    afterwards (see :mod:`querybench.recorder.usage`; ORM results are then buffered).
     """
 
     def __init__(
@@ -69,6 +81,7 @@ class QueryRecorder:
         local: bool = False,
         include_transaction_control: bool = False,
         max_stored: int = DEFAULT_MAX_STORED,
+        track_usage: bool = False,
     ):
         if max_stored < 0:
             raise ValueError(f"max_stored must be 0 or more, got {max_stored}")
@@ -86,6 +99,8 @@ class QueryRecorder:
         self._watched: set[int] = set()
         self._token: Token[tuple[object, ...]] | None = None
         self._started = False
+        self._allowances: list[Allowance] = []
+        self.usage: UsageLog | None = UsageLog() if track_usage else None
 
     # -- the hot path (called by taps) ------------------------------------------------------
 
@@ -132,7 +147,11 @@ class QueryRecorder:
         try:
             if self.local:
                 self._token = LOCAL_RECORDERS.set((*LOCAL_RECORDERS.get(), self))
+            for allowance in recording_started(self):
+                self.add_allowance(allowance)
             self._taps.append(join(TaggingTap, Session, self))
+            if self.usage is not None:
+                self._taps.append(join(UsageTap, Session, self))
             if target is not None:
                 self._taps.append(join(CursorTap, target, self))
             if session is not None:
@@ -149,6 +168,7 @@ class QueryRecorder:
         with self._lock:
             taps, self._taps = self._taps, []
             self._started = False
+        recording_stopped(self)
         error: BaseException | None = None
         for tap in reversed(taps):
             try:
@@ -223,8 +243,43 @@ class QueryRecorder:
     def n_plus_one(
         self, *, min_repeats: int = detection.DEFAULT_MIN_REPEATS
     ) -> tuple[detection.Finding, ...]:
-        """N+1 patterns among the stored statements; see :func:`detection.find_n_plus_one`."""
-        return detection.find_n_plus_one(self.statements, min_repeats=min_repeats)
+        """N+1 patterns among the stored statements (see :func:`detection.find_n_plus_one`),
+        those an allowance covers marked allowed."""
+        findings = detection.find_n_plus_one(self.statements, min_repeats=min_repeats)
+        return mark_allowed(findings, self._allowances)
+
+    def allow(self, target: str, *, reason: str) -> None:
+        """Mark this recorder's findings on ``target`` as allowed; see :func:`querybench.allow`."""
+        self.add_allowance(allow(target, reason).allowance)
+
+    def add_allowance(self, allowance: Allowance) -> None:
+        """Take an allowance (from an ``allow`` block entered while this recorder runs)."""
+        if allowance not in self._allowances:
+            self._allowances.append(allowance)
+
+    @property
+    def allowances(self) -> tuple[Allowance, ...]:
+        """The allowances this recorder applies to its findings."""
+        return tuple(self._allowances)
+
+    def eager_load_usage(self) -> tuple[EagerLoadUsage, ...]:
+        """Each eager load seen, with how many of the objects it filled were read afterwards."""
+        return self._usage().eager_loads()
+
+    def unused_eager_loads(self) -> tuple[EagerLoadUsage, ...]:
+        """Eager loads whose relationship no object read afterwards."""
+        return tuple(usage for usage in self._usage().eager_loads() if usage.unused)
+
+    def cartesian_loads(self) -> tuple[CartesianLoad, ...]:
+        """Statements that joined two or more collections side by side (rows multiply)."""
+        return self._usage().cartesian_loads()
+
+    def _usage(self) -> UsageLog:
+        if self.usage is None:
+            raise RuntimeError(
+                "eager load usage is tracked only on request: count_queries(bind, track_usage=True)"
+            )
+        return self.usage
 
     def duplicates(self, *, min_repeats: int = 2) -> tuple[detection.Duplicate, ...]:
         """Statements run more than once with the same SQL and the same parameters."""
@@ -260,11 +315,14 @@ def count_queries(
     local: bool = False,
     include_transaction_control: bool = False,
     max_stored: int = DEFAULT_MAX_STORED,
+    track_usage: bool = False,
 ) -> QueryRecorder:
     """Record every statement emitted on ``bind`` (None: every engine) inside a ``with`` block.
 
     ``bind`` is an Engine, Connection or Session, sync or async. The recorder is yielded by the
-    ``with`` statement; its listeners are removed when the block ends, on error too::
+    ``with`` statement; its listeners are removed when the block ends, on error too. With
+    ``track_usage`` it also reports unused eager loads and joined collections that multiply
+    rows (:meth:`QueryRecorder.unused_eager_loads`, :meth:`QueryRecorder.cartesian_loads`)::
 
         with count_queries(engine) as queries:
             run_the_code()
@@ -275,4 +333,5 @@ def count_queries(
         local=local,
         include_transaction_control=include_transaction_control,
         max_stored=max_stored,
+        track_usage=track_usage,
     )

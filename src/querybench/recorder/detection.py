@@ -21,6 +21,8 @@ three times or more. Pass ``min_repeats=2`` to be stricter.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections import Counter
 from collections.abc import Hashable, Sequence
@@ -30,7 +32,7 @@ from typing import Any, Literal
 from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
 
-from querybench.recorder.statement import CallSite, Statement
+from querybench.recorder.statement import CallSite, Statement, display_path
 
 FindingKind = Literal["lazy_load", "column_reload", "repeated_select", "row_by_row_write"]
 
@@ -44,7 +46,11 @@ _KEY_LOOKUP = re.compile(r"WHERE ([\w\"`]+)\.([\w\"`]+) = \?( LIMIT \?)?$")
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One N+1 pattern: what repeats, how often, where, and what to write instead."""
+    """One N+1 pattern: what repeats, how often, where, and what to write instead.
+
+    ``allowed`` and ``allow_reason`` are set when an :func:`querybench.allow` block (or
+    :meth:`QueryRecorder.allow`) covers the finding: it is still listed, never dropped.
+    """
 
     kind: FindingKind
     target: str
@@ -54,6 +60,25 @@ class Finding:
     example_sql: str
     callsite: CallSite | None
     fix: str
+    allowed: bool = False
+    allow_reason: str = ""
+
+    @property
+    def id(self) -> str:
+        """A stable key for baselines and allow-lists: ``kind:subject@file:line``.
+
+        The subject is the relationship or column (``lazy_load:Payment.user@app/views.py:42``),
+        or a short hash of the fingerprint for repeated statements. The file is relative to
+        the working directory when it lies below it, with ``/`` separators.
+        """
+        if self.kind in ("lazy_load", "column_reload"):
+            subject = self.target
+        else:
+            digest = hashlib.sha1(self.fingerprint.encode(), usedforsecurity=False)
+            subject = digest.hexdigest()[:12]
+        site = self.callsite
+        where = f"{display_path(site.filename).replace(os.sep, '/')}:{site.lineno}" if site else "?"
+        return f"{self.kind}:{subject}@{where}"
 
     def __str__(self) -> str:
         where = f" at {self.callsite}" if self.callsite else ""
@@ -64,7 +89,8 @@ class Finding:
             "row_by_row_write": f"row-by-row write, {self.distinct} single-row statements",
         }[self.kind]
         example = " ".join(self.example_sql.split())
-        return f"{what} ({self.count} statements){where}: {example}; fix: {self.fix}"
+        allowed = f"[allowed: {self.allow_reason}] " if self.allowed else ""
+        return f"{allowed}{what} ({self.count} statements){where}: {example}; fix: {self.fix}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ _FLUSH = Origin("flush")
 _CORE = Origin("core")
 
 
-def _relationship(state: ORMExecuteState) -> RelationshipProperty[Any] | None:
+def loaded_relationship(state: ORMExecuteState) -> RelationshipProperty[Any] | None:
     """The relationship a loader statement serves: the last one on the load path."""
     path = state.loader_strategy_path
     if path is None:
@@ -62,30 +62,36 @@ def tag_orm_execution(state: ORMExecuteState) -> None:
     if getattr(options, "_for_refresh_state", False):
         tag = _column_load_tag(state)
     elif getattr(options, "_current_path", None) and state.is_relationship_load:
-        prop = _relationship(state)
-        parent = state.lazy_loaded_from
-        execution_options: Mapping[Any, Any] = state.execution_options
-        if parent is not None and "sa_top_level_orm_context" not in execution_options:
-            tag = ("lazy_load", prop, parent.class_, parent.identity)
-        elif parent is not None:
-            tag = ("eager_load", prop, "immediate")
-        elif any(type(key) is tuple and key[0] == "orig_query" for key in execution_options):
-            tag = ("eager_load", prop, "subquery")
-        else:
-            tag = ("eager_load", prop, "selectin")
+        tag = relationship_load_tag(state)
     else:
         return
     if tag is not None:
         state.update_execution_options(**{TAG_KEY: tag})
 
 
-def _describe_object(cls: type[Any], identity: tuple[Any, ...] | None) -> str:
+def relationship_load_tag(state: ORMExecuteState) -> Tag:
+    """The tag of a relationship loader's statement: a lazy load, or an eager one and its kind."""
+    prop = loaded_relationship(state)
+    parent = state.lazy_loaded_from
+    execution_options: Mapping[Any, Any] = state.execution_options
+    if parent is not None and "sa_top_level_orm_context" not in execution_options:
+        return ("lazy_load", prop, parent.class_, parent.identity)
+    if parent is not None:
+        return ("eager_load", prop, "immediate")
+    if any(type(key) is tuple and key[0] == "orig_query" for key in execution_options):
+        return ("eager_load", prop, "subquery")
+    return ("eager_load", prop, "selectin")
+
+
+def describe_object(cls: type[Any], identity: tuple[Any, ...] | None) -> str:
+    """``Author(3)``: how origins and findings name one object."""
     if identity is None:
         return f"{cls.__name__}(pending)"
     return f"{cls.__name__}({', '.join(repr(value) for value in identity)})"
 
 
-def _relationship_name(prop: RelationshipProperty[Any] | None) -> str | None:
+def relationship_name(prop: RelationshipProperty[Any] | None) -> str | None:
+    """``Author.posts``: a relationship as origins and findings name it."""
     return None if prop is None else f"{prop.parent.class_.__name__}.{prop.key}"
 
 
@@ -119,17 +125,17 @@ def origin_of(tag: Tag | None, flushing: bool, compiled: Any) -> Origin:
             return Origin(
                 "lazy_load",
                 entity=prop.mapper.class_ if prop is not None else None,
-                relationship=_relationship_name(prop),
+                relationship=relationship_name(prop),
                 collection=prop.uselist if prop is not None else None,
                 detail="lazy",
-                parent=_describe_object(cls, identity),
+                parent=describe_object(cls, identity),
             )
         if tag[0] == "eager_load":
             prop = tag[1]
             return Origin(
                 "eager_load",
                 entity=prop.mapper.class_ if prop is not None else None,
-                relationship=_relationship_name(prop),
+                relationship=relationship_name(prop),
                 collection=prop.uselist if prop is not None else None,
                 detail=tag[2],
             )
@@ -138,7 +144,7 @@ def origin_of(tag: Tag | None, flushing: bool, compiled: Any) -> Origin:
             "column_load",
             entity=cls,
             detail=detail,
-            parent=_describe_object(cls, identity),
+            parent=describe_object(cls, identity),
             attributes=attributes,
         )
     if flushing:

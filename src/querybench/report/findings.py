@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import sqlparse
 
-from querybench.runner.results import Cell
+from querybench.runner.results import Cell, ProofRecord
 
 
 @lru_cache(maxsize=1024)
@@ -35,6 +35,7 @@ class FindingGroup:
     fix: str
     example_sql: str
     repeats: tuple[tuple[int, int], ...]  # (size, repeated statements), by size
+    proofs: tuple[tuple[int, ProofRecord], ...] = ()  # (size, prove_fix's verdict), by size
 
     @property
     def where(self) -> str:
@@ -46,6 +47,18 @@ class FindingGroup:
     def repeats_text(self) -> str:
         """``10 at N=10, 100 at N=100``."""
         return ", ".join(f"{count} at N={size}" for size, count in self.repeats)
+
+    @property
+    def proof_text(self) -> str:
+        """``11 -> 1 statements at N=10, 101 -> 1 at N=100 with joinedload(Payment.user)``."""
+        proven = [(size, proof) for size, proof in self.proofs if proof.proven]
+        if not proven:
+            return ""
+        counts = ", ".join(
+            f"{p.before_queries} -> {p.after_queries} statements at N={size}" for size, p in proven
+        )
+        options = sorted({option for _, proof in proven for option in proof.options})
+        return f"{counts} with {', '.join(options)}"
 
 
 def group_findings(cells: Sequence[Cell]) -> list[FindingGroup]:
@@ -74,6 +87,7 @@ def group_findings(cells: Sequence[Cell]) -> list[FindingGroup]:
                 fix=fix,
                 example_sql=pretty_sql(largest.findings[index].example_sql),
                 repeats=tuple((cell.size, cell.findings[i].repeats) for cell, i in places),
+                proofs=tuple((cell.size, cell.proof) for cell, _ in places if cell.proof),
             )
         )
     return groups

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from querybench.report.html import write_html, write_text
-from querybench.report.markdown import render_markdown
 from querybench.report.sources import load_results
 
 
@@ -18,10 +16,14 @@ def write_reports(
 ) -> list[Path]:
     """Write the HTML report (beside the results unless ``html_path``) and optional markdown.
 
-    Both inputs are read before anything is written, so bad input leaves no file behind.
+    Both inputs are read before anything is written, so bad input leaves no file behind; and
+    before the renderers (pandas, matplotlib) are imported, so it is refused in a blink.
     """
     results = load_results(results_path)
     baseline = load_results(baseline_path) if baseline_path is not None else None
+    from querybench.report.html import write_html, write_text
+    from querybench.report.markdown import render_markdown
+
     target = html_path if html_path is not None else results_path.with_name("report.html")
     written = [write_html(results, target, baseline=baseline, source=str(results_path))]
     if markdown_path is not None:

@@ -10,6 +10,7 @@ file's own shape. Either way, anything malformed is one ``ResultsError`` line.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,10 @@ def load_results(path: Path) -> Results:
         raise ResultsError(f"{path}: cannot read ({error.__class__.__name__}: {error})") from None
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as error:
+    except ValueError as error:  # not JSON, or an integer of more than 4300 digits
         raise ResultsError(f"{path}: not JSON ({error})") from None
+    except RecursionError:
+        raise ResultsError(f"{path}: not a results file (nested too deeply to read)") from None
     if isinstance(data, dict) and "schema" not in data and "benchmarks" in data:
         return results_from_benchmark_json(data, str(path))
     return results_from_json(text, str(path))
@@ -46,7 +49,8 @@ def _mapping(value: object, where: str) -> Mapping[str, Any]:
 def _cell(benchmark: object, where: str) -> dict[str, Any]:
     """One benchmark as a results-file cell (the results reader checks the types afterwards)."""
     entry = _mapping(benchmark, where)
-    name = entry.get("fullname") or entry.get("name") or where
+    name = " ".join(str(entry.get("fullname") or entry.get("name") or where).split())
+    name = name if len(name) <= 80 else f"{name[:77]}..."
     extra = _mapping(entry.get("extra_info", {}), f"{where}.extra_info")
     missing = [key for key in REQUIRED_EXTRA_INFO if key not in extra]
     if missing:
@@ -60,8 +64,9 @@ def _cell(benchmark: object, where: str) -> dict[str, Any]:
         raise ResultsError(f"{where} ({name}): stats lacks {', '.join(missing)}")
     for key in REQUIRED_STATS:
         value = stats[key]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ResultsError(f"{where}.stats.{key}: expected a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
+            shown = repr(value) if len(repr(value)) <= 60 else f"{repr(value)[:57]}..."
+            raise ResultsError(f"{where}.stats.{key}: expected a finite number, got {shown}")
     cell = {key: extra[key] for key in (*REQUIRED_EXTRA_INFO, *OPTIONAL_EXTRA_INFO) if key in extra}
     cell["latency"] = {
         "median": stats["median"],
@@ -73,6 +78,14 @@ def _cell(benchmark: object, where: str) -> dict[str, Any]:
         "rounds": stats["rounds"],
     }
     return cell
+
+
+def _finite(value: float) -> bool:
+    """Whether a JSON number is finite as a float (an integer of 400 digits is not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _environment(

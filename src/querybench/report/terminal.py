@@ -88,11 +88,13 @@ def print_summary(console: Console, cells: Sequence[Cell], *, findings_shown: in
         console.print(claims)
     failed = [cell for cell in cells if cell.status != "ok"]
     for cell in failed:
+        # Plain text: scenario names and error messages contain brackets of their own.
         console.print(
-            f"[red]failed[/] {cell.scenario}[{cell.variant}] @ N={cell.size} on {cell.backend}: "
+            f"failed {cell.scenario}[{cell.variant}] @ N={cell.size} on {cell.backend}: "
             f"{cell.error}",
-            markup=True,
+            markup=False,
             highlight=False,
+            style="red",
         )
     seen: set[tuple[str, str]] = set()
     shown = 0

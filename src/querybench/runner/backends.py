@@ -22,7 +22,7 @@ def safe_url(url: URL | str) -> str:
     """The URL as text with any password replaced by ``***``."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except exc.ArgumentError:
+    except (exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         return "<malformed URL>"
 
 
@@ -57,11 +57,11 @@ def _add_round_trip(engine: Engine, rtt_ms: float) -> None:
 
 def open_backend(url_text: str | URL, *, rtt_ms: float = 0.0) -> Backend:
     """Parse, connect and describe a backend; every failure is one BackendError line."""
-    if rtt_ms < 0:
+    if not rtt_ms >= 0:  # also refuses NaN
         raise BackendError(f"--rtt must be zero or more milliseconds, got {rtt_ms:g}")
     try:
         url = make_url(url_text)
-    except exc.ArgumentError:
+    except (exc.ArgumentError, ValueError):
         raise BackendError(
             f"malformed database URL {safe_url(url_text)!r}: expected "
             "dialect+driver://user@host/database, for example sqlite:///bench.sqlite"

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from querybench.datasets import DatasetSpec, build_dataset, load_spec
-from querybench.errors import QuerybenchError
+from querybench.errors import Interrupted, QuerybenchError
 from querybench.runner.backends import Backend, open_backend
 from querybench.runner.environment import describe
 from querybench.runner.results import Cell, Results, write_results
@@ -23,13 +23,16 @@ from querybench.runner.run import CellPlan, plan, run_cells
 from querybench.runner.timing import TimingPolicy
 from querybench.scenarios.registry import Registry
 
-
-class Interrupted(QuerybenchError):
-    """The run was stopped by SIGINT or SIGTERM; ``exit_code`` is 130 or 143."""
-
-    def __init__(self, signal_number: int) -> None:
-        super().__init__(f"interrupted by {signal.Signals(signal_number).name}")
-        self.exit_code = 128 + signal_number
+# Interrupted lives in errors (a stop, not an error); it is importable from here too.
+__all__ = [
+    "Interrupted",
+    "RunOptions",
+    "RunState",
+    "check_output_folder",
+    "open_backends",
+    "run_job",
+    "sigterm_as_interrupt",
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ def check_output_folder(out: Path) -> None:
 
 def open_backends(options: RunOptions) -> tuple[list[Backend], DatasetSpec, str]:
     """Build (or reuse) the dataset on every backend and open it; also returns spec and digest."""
+    if not options.rtt_ms >= 0:  # also refuses NaN
+        raise QuerybenchError(f"--rtt must be zero or more milliseconds, got {options.rtt_ms:g}")
     spec = load_spec(options.dataset)
     wanted = options.sizes or spec.sizes
     missing = sorted(set(wanted) - set(spec.sizes))
@@ -120,13 +125,28 @@ def run_job(
         if on_start is not None:
             on_start(cells)
         done: list[Cell] = []
-        for cell in run_cells(cells, options.policy, on_cell):
-            done.append(cell)
+        try:
+            for cell in run_cells(cells, options.policy, on_cell):
+                done.append(cell)
+                state.results = replace(results, cells=tuple(done))
+                state.written = _write(state.results, options.out)
+        except Interrupted:
+            # The signal may have cut the last write short: write every finished cell once more.
             state.results = replace(results, cells=tuple(done))
-            state.written = write_results(state.results, options.out)
+            state.written = _write(state.results, options.out)
+            raise
         state.results = replace(results, cells=tuple(done), partial=False)
-        state.written = write_results(state.results, options.out)
+        state.written = _write(state.results, options.out)
         return state.results
     finally:
         for backend in backends:
             backend.dispose()
+
+
+def _write(results: Results, out: Path) -> list[Path]:
+    """Write the results files; a full disk or a folder gone mid-run is one error line."""
+    try:
+        return write_results(results, out)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise QuerybenchError(f"cannot write results to {out}: {reason}") from error

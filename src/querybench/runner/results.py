@@ -48,6 +48,26 @@ class StatementGroup:
 
 
 @dataclass(frozen=True)
+class ProofRecord:
+    """``prove_fix`` on a naive cell with findings: the derived options, before and after.
+
+    ``proven`` when the options were injected, the statement count fell and the result stayed
+    equal; ``reason`` says why not otherwise (a loop of ``session.get`` needs a code change).
+    Times are single recorded calls, in seconds: indicative, unlike the cell's latency.
+    """
+
+    proven: bool
+    options: tuple[str, ...]
+    before_queries: int
+    after_queries: int
+    before_seconds: float
+    after_seconds: float
+    fixed: int
+    reason: str = ""
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Cell:
     """One scenario x variant x size x backend: its exact counts and its latency."""
 
@@ -62,6 +82,7 @@ class Cell:
     statements: tuple[StatementGroup, ...] = ()
     status: str = "ok"
     error: str = ""
+    proof: ProofRecord | None = None
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -150,6 +171,7 @@ def _build(cls: type[T], data: object, where: str) -> T:
 _NESTED: dict[str, type[Any]] = {
     "Latency": Latency,
     "FindingRecord": FindingRecord,
+    "ProofRecord": ProofRecord,
     "StatementGroup": StatementGroup,
     "BackendInfo": BackendInfo,
     "Environment": Environment,
@@ -187,7 +209,7 @@ def _in_range(kind: str, value: object, where: str) -> object:
     no run can produce is refused here, in one line, rather than as a traceback there.
     """
     if kind == "int" and isinstance(value, int) and not 0 <= value <= _MAX_INT:
-        raise ResultsError(f"{where}: expected an integer from 0 to 2**63 - 1, got {value}")
+        raise ResultsError(f"{where}: expected an integer from 0 to 2**63 - 1, got {_shown(value)}")
     if kind == "float" and isinstance(value, int | float):
         try:
             number = float(value)

@@ -3,23 +3,30 @@
 Each cell is measured twice over: once inside a recorder, for the exact statement count, rows
 and findings; then timed without any recorder, so recording never pollutes the latency. A cell
 that raises is kept as a failed cell with its message, and the run goes on. A variant whose
-result differs from the naive variant's is failed too: paired variants must agree.
+result differs from the naive variant's is failed too: paired variants must agree. A cell
+that loses its database connection fails, and the run waits for the server before going on.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from querybench.recorder import QueryRecorder, count_queries
 from querybench.runner.backends import Backend
+from querybench.runner.prove_cells import prove_naive
 from querybench.runner.results import Cell, FindingRecord, StatementGroup
 from querybench.runner.timing import TimingPolicy, measure
 from querybench.scenarios.registry import Registry, Scenario
+
+RECONNECT_SECONDS = 30.0
+"""How long a run waits for a database that dropped its connection to answer again."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,7 @@ def _groups(recorder: Any) -> tuple[StatementGroup, ...]:
 
 
 def record(engine: Engine, body: Callable[[Session], object]) -> tuple[QueryRecorder, object]:
-    """Run ``body`` once in a fresh Session inside a recorder, roll back; the recorder and result."""
+    """Run ``body`` once in a fresh Session inside a recorder, roll back; recorder and result."""
     with Session(engine) as session:
         session.connection()
         with count_queries(session) as recorder:
@@ -99,40 +106,110 @@ def measure_cell(
     cell: CellPlan, policy: TimingPolicy, reference: dict[tuple[str, int, str], object]
 ) -> Cell:
     """Record, check against the naive result, then time one cell; failures become failed cells."""
+    try:
+        return _measured(cell, policy, reference)
+    except Exception as error:  # a failing scenario must not stop the run (Interrupted does)
+        return _failed(cell, failure_reason(error, cell.backend.engine))
+
+
+def _failed(cell: CellPlan, reason: str) -> Cell:
+    return Cell(
+        cell.scenario.name, cell.variant, cell.size, cell.backend.label, 0, 0, None,
+        status="failed", error=reason,
+    )  # fmt: skip
+
+
+def _measured(
+    cell: CellPlan, policy: TimingPolicy, reference: dict[tuple[str, int, str], object]
+) -> Cell:
+    """``measure_cell`` without the safety net: whatever the cell raises propagates."""
     engine = cell.backend.engine
     variant = cell.scenario.variants[cell.variant]
-    failed = Cell(cell.scenario.name, cell.variant, cell.size, cell.backend.label, 0, 0, None)
-    try:
-        with Session(engine) as session:
-            inputs = cell.scenario.prepare(session, cell.size)
-        recorder, result = record(engine, lambda session: variant.run(session, inputs))
-        key = (cell.scenario.name, cell.size, cell.backend.label)
-        expected = reference.setdefault(key, result)
-        if result != expected:
-            raise AssertionError("its result differs from the naive variant's")
-        latency = measure(engine, lambda session: variant.run(session, inputs), policy)
-    except Exception as error:  # a failing scenario must not stop the run
-        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        return replace(failed, status="failed", error=f"{type(error).__name__}: {message}"[:500])
-    return replace(
-        failed,
+    with Session(engine) as session:
+        inputs = cell.scenario.prepare(session, cell.size)
+    recorder, result = record(engine, lambda session: variant.run(session, inputs))
+    key = (cell.scenario.name, cell.size, cell.backend.label)
+    expected = reference.setdefault(key, result)
+    if result != expected:
+        raise AssertionError("its result differs from the naive variant's")
+    latency = measure(engine, lambda session: variant.run(session, inputs), policy)
+    return Cell(
+        cell.scenario.name,
+        cell.variant,
+        cell.size,
+        cell.backend.label,
         queries=recorder.count,
         rows=rows_fetched(recorder),
         latency=latency,
         findings=_findings(recorder),
         statements=_groups(recorder),
+        proof=prove_naive(cell.variant, engine, lambda s: variant.run(s, inputs), recorder),
     )
+
+
+def failure_reason(error: BaseException, engine: Engine) -> str:
+    """The first line of an error, its type first, the database password (if echoed) masked."""
+    text = str(error).strip()
+    message = text.splitlines()[0] if text else ""
+    password = engine.url.password
+    if password:
+        message = message.replace(str(password), "***")
+    return f"{type(error).__name__}: {message}"[:500]
+
+
+def lost_connection(error: BaseException) -> bool:
+    """Whether ``error`` says the database connection dropped, or could not be opened."""
+    return isinstance(error, exc.DBAPIError) and (
+        error.connection_invalidated or isinstance(error, exc.OperationalError)
+    )
+
+
+def wait_for_server(engine: Engine, timeout: float, pause: float = 0.25) -> bool:
+    """Poll until the database answers again (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            # pool_pre_ping replaces the pooled connections the server dropped.
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return True
+        except exc.DBAPIError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
 
 
 def run_cells(
     cells: Sequence[CellPlan],
     policy: TimingPolicy,
     on_cell: Callable[[CellPlan, Cell], None] | None = None,
+    *,
+    reconnect_seconds: float = RECONNECT_SECONDS,
 ) -> Iterator[Cell]:
-    """Measure cells in order, yielding each as soon as it is done."""
+    """Measure cells in order, yielding each as soon as it is done.
+
+    A cell that loses its database connection fails with the reason; before the next cell the
+    run waits up to ``reconnect_seconds`` for the server to answer again, so that a restart
+    costs the cell it hit, not every cell until the server is back. A server that stays away
+    is not waited for again until one of its cells succeeds.
+    """
     reference: dict[tuple[str, int, str], object] = {}
+    gone: set[str] = set()
     for cell in cells:
-        measured = measure_cell(cell, policy, reference)
+        engine = cell.backend.engine
+        try:
+            measured = _measured(cell, policy, reference)
+        except Exception as error:  # a failing scenario must not stop the run (Interrupted does)
+            measured = _failed(cell, failure_reason(error, engine))
+            waited_in_vain = (
+                lost_connection(error)
+                and cell.backend.label not in gone
+                and not wait_for_server(engine, reconnect_seconds)
+            )
+            if waited_in_vain:
+                gone.add(cell.backend.label)
+        else:
+            gone.discard(cell.backend.label)
         if on_cell is not None:
             on_cell(cell, measured)
         yield measured
