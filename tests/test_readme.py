@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
 
@@ -20,13 +18,15 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert commands == ["make bench", "make test"]
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_python_block_runs(block: str, tmp_path: Path) -> None:
-    # A script of its own, as a reader would paste it (SQLAlchemy resolves annotations
-    # through the defining module, so exec() into a bare namespace would not do).
-    script = tmp_path / "readme_block.py"
-    script.write_text(block, encoding="utf-8")
+def test_python_blocks_run_in_order(tmp_path: Path) -> None:
+    # One script, as a reader pasting the README top to bottom would run it (SQLAlchemy
+    # resolves annotations through the defining module, so exec() into a bare namespace
+    # would not do). Later blocks use the models of the first.
+    assert len(BLOCKS) >= 3
+    script = tmp_path / "readme_blocks.py"
+    script.write_text("\n".join(BLOCKS), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-W", "error", str(script)], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+    assert "selectinload(Author.posts)" in done.stdout
