@@ -349,6 +349,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         click.echo(f"querybench: error: {_click_message(error)}", err=True)
         return 2
+    except OSError as error:  # a file we were told to read or write: the disk, not a bug
+        if debug:
+            raise
+        where = f"{error.filename}: " if error.filename else ""
+        reason = _one_line(where + (error.strerror or str(error)))
+        click.echo(f"querybench: error: {reason}", err=True)
+        return 2
     except Interrupted as stop:
         click.echo(f"querybench: {stop}", err=True)
         return stop.exit_code

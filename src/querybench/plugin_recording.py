@@ -1,0 +1,225 @@
+"""What the pytest plugin does around one test, without pytest: record, then judge the budget.
+
+The plugin modules hold the pytest wiring; this module holds the one context manager they wrap,
+:class:`CallWatch`, and the ``query_counter`` fixture's recorder. It imports SQLAlchemy (through
+the recorder), so the plugin imports it only when a test asks for recording: a suite that uses
+none of the plugin's features never loads it and never gets a listener.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal
+
+from querybench.recorder import Bind, QueryRecorder
+from querybench.recorder.budget import DEFAULT_MAX_LISTED, budget_message
+
+NPlusOneMode = Literal["off", "warn", "fail"]
+
+
+class NPlusOneWarning(UserWarning):
+    """An N+1 pattern in a test run with ``--querybench-nplusone=warn``."""
+
+
+class ScopedRecorder(QueryRecorder):
+    """A recorder that starts as it is made; a ``with`` block around it ends it at the block's end.
+
+    What ``query_counter(bind)`` returns: it records from the call on, so forgetting the
+    ``with`` still counts (until the test ends) instead of silently counting nothing.
+    """
+
+    def __enter__(self) -> ScopedRecorder:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class QueryCounter(QueryRecorder):
+    """The ``query_counter`` fixture: every engine's statements while the test function runs.
+
+    Call it for a recorder of one bind (an Engine, Connection or Session, sync or async):
+    ``with query_counter(engine) as queries: ...``. Every recorder it made is stopped when
+    the test ends.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self._scoped: list[ScopedRecorder] = []
+
+    def __call__(
+        self,
+        bind: Bind | None = None,
+        *,
+        local: bool = False,
+        include_transaction_control: bool = False,
+    ) -> ScopedRecorder:
+        """A recorder of ``bind`` (None: every engine), recording from now on."""
+        recorder = ScopedRecorder(
+            bind, local=local, include_transaction_control=include_transaction_control
+        )
+        recorder.start()
+        self._scoped.append(recorder)
+        return recorder
+
+    def close(self) -> None:
+        """Stop this recorder and every one it made, the latest first."""
+        for recorder in reversed(self._scoped):
+            recorder.stop()
+        self.stop()
+
+
+@dataclass(frozen=True)
+class CallChecks:
+    """What to check in one test call: a statement budget, N+1 handling, a counter to run.
+
+    ``name`` heads the messages (the test's node id); ``location`` is the test's file and line.
+    """
+
+    name: str
+    location: tuple[str, int] = ("", 0)
+    max_queries: int | None = None
+    nplusone: NPlusOneMode = "off"
+    counter: QueryCounter | None = None
+
+
+@dataclass
+class CallWatch:
+    """Records the statements of one test call and judges them (the context manager).
+
+    ``failure()`` after the block is the failure message (or ''); N+1 warnings are emitted
+    by ``warn()``. Both are only meaningful when the test itself passed.
+    """
+
+    checks: CallChecks
+    recorder: QueryRecorder | None = None
+    _started: list[QueryRecorder] = field(default_factory=list)
+
+    def __enter__(self) -> CallWatch:
+        if self.checks.max_queries is not None or self.checks.nplusone != "off":
+            self.recorder = QueryRecorder(None)
+            self._started.append(self.recorder.start())
+        if self.checks.counter is not None:
+            self._started.append(self.checks.counter.start())
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for recorder in reversed(self._started):
+            recorder.stop()
+
+    @property
+    def counting(self) -> QueryRecorder | None:
+        """A recorder that saw the whole call: ours, else the test's ``query_counter``."""
+        return self.recorder if self.recorder is not None else self.checks.counter
+
+    def failure(self) -> str:
+        """Why the test fails (statement budget, then N+1 in ``fail`` mode), or ''."""
+        recorder, checks = self.recorder, self.checks
+        if recorder is None:
+            return ""
+        if checks.max_queries is not None and recorder.count > checks.max_queries:
+            return budget_failure(checks.name, recorder, checks.max_queries)
+        if checks.nplusone == "fail":
+            return nplusone_message(checks.name, recorder, "fail")
+        return ""
+
+    def warn(self) -> None:
+        """Emit one :class:`NPlusOneWarning` listing the findings, in ``warn`` mode."""
+        if self.recorder is not None and self.checks.nplusone == "warn":
+            message = nplusone_message(self.checks.name, self.recorder, "warn")
+            if message:
+                # Attributed to the test, so the warnings summary points at the test's file.
+                filename, lineno = self.checks.location
+                warnings.warn_explicit(message, NPlusOneWarning, filename, lineno)
+
+
+def budget_failure(name: str, recorder: QueryRecorder, limit: int) -> str:
+    """The ``max_queries`` failure: the recorder's budget message, headed for a marker."""
+    noun = "statement" if limit == 1 else "statements"
+    head = (
+        f"{name}: expected at most {limit} {noun}, got {recorder.count}. Remove the extra "
+        f"statements (fixes below), or accept them with @pytest.mark.max_queries({recorder.count})."
+    )
+    # The recorder's message lists statements, duplicates and findings; its head line names
+    # assert_max_queries, which a marker user did not write, so it is replaced.
+    body = budget_message(recorder, limit, None, DEFAULT_MAX_LISTED).split("\n", 1)[1]
+    return f"{head}\n{body}"
+
+
+def nplusone_message(name: str, recorder: QueryRecorder, mode: NPlusOneMode) -> str:
+    """The N+1 findings of a test as one message, or '' when there are none."""
+    findings = recorder.n_plus_one()
+    if not findings:
+        return ""
+    count = len(findings)
+    lines = [
+        f"{name}: {count} N+1 {'pattern' if count == 1 else 'patterns'} "
+        f"(--querybench-nplusone={mode}):",
+        *(f"  - {finding}" for finding in findings),
+        'Fix them, or exempt the test with @pytest.mark.allow_nplusone(reason="...").',
+    ]
+    return "\n".join(lines)
+
+
+class CountingBenchmark:
+    """Stands in for pytest-benchmark's fixture and counts the statements of each call.
+
+    Every attribute is the real fixture's; calling it (or ``pedantic``) wraps the benchmarked
+    function so that the most statements one call emitted can go to ``extra_info["queries"]``.
+    """
+
+    def __init__(self, fixture: Any, recorder: QueryRecorder):
+        self._fixture = fixture
+        self._recorder = recorder
+        self.most: int | None = None
+
+    def _counted(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            before = self._recorder.count
+            try:
+                return function(*args, **kwargs)
+            finally:
+                emitted = self._recorder.count - before
+                self.most = emitted if self.most is None else max(self.most, emitted)
+
+        return counted
+
+    @property
+    def fixture(self) -> Any:
+        """The real pytest-benchmark fixture."""
+        return self._fixture
+
+    def __call__(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Benchmark ``function`` as the real fixture does, counting its statements."""
+        return self._fixture(self._counted(function), *args, **kwargs)
+
+    def pedantic(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``benchmark.pedantic`` with the target's statements counted (not setup's)."""
+        return self._fixture.pedantic(self._counted(target), *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fixture, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in {"_fixture", "_recorder", "most"}:
+            object.__setattr__(self, name, value)
+        else:  # benchmark.group = ... and the like belong to the real fixture
+            setattr(self._fixture, name, value)
+
+    def record(self) -> None:
+        """Put the count in the real fixture's ``extra_info``, unless the test set its own."""
+        if self.most is not None:
+            self._fixture.extra_info.setdefault("queries", self.most)
