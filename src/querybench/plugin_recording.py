@@ -162,9 +162,11 @@ def budget_failure(name: str, recorder: QueryRecorder, limit: int) -> str:
 def nplusone_message(name: str, recorder: QueryRecorder, mode: NPlusOneMode) -> str:
     """The N+1 findings of a test as one message, or '' when there are none."""
     findings = recorder.n_plus_one()
-    if not findings:
+    # Findings allowed with querybench.allow() do not fail the test, but stay listed
+    # (marked with their reason) beside those that do.
+    count = sum(not finding.allowed for finding in findings)
+    if not count:
         return ""
-    count = len(findings)
     lines = [
         f"{name}: {count} N+1 {'pattern' if count == 1 else 'patterns'} "
         f"(--querybench-nplusone={mode}):",

@@ -129,3 +129,28 @@ def test_option_is_in_the_help(project: pytest.Pytester) -> None:
         ],
         consecutive=False,
     )
+
+
+def test_findings_allowed_in_code_pass_and_are_listed_with_their_reason(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        test_n1="""
+import querybench
+from helpers import load_naive
+
+def test_allowed_in_code(engine):
+    with querybench.allow("Author.books", reason="five authors at most"):
+        load_naive(engine)
+
+def test_other_relationship_allowed(engine):
+    with querybench.allow("Book.author", reason="not this one"):
+        load_naive(engine)
+"""
+    )
+    result = project.runpytest_subprocess("--querybench-nplusone=fail")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["test_n1.py::test_other_relationship_allowed: 1 N+1 pattern (--querybench-nplusone=fail):"]
+    )
+    assert "five authors at most" not in result.stdout.str()
