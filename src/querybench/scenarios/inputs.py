@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from querybench.datasets import read_probes
-from querybench.payments.models import Payment, PaymentStatus
+from querybench.payments.models import PaymentStatus
 
 #: The status of the dataset's "recent payments" probe: the newest M payments have it and
 #: belong to M distinct users.
@@ -45,11 +44,11 @@ def probe_user(session: Session, size: int) -> PaymentInputs:
 
 
 def probe_payment(session: Session, size: int) -> PaymentInputs:
-    """One payment (the single payment of the N = 1 probe user) by id and Stripe id."""
-    user_id = read_probes(session.connection()).user_with_payments[1]
-    payment_id, stripe_id = session.execute(
-        sa.select(Payment.id, Payment.stripe_payment_id).where(Payment.user_id == user_id)
-    ).one()
+    """One payment, the newest (a probe every dataset has, whatever its sizes)."""
+    probes = read_probes(session.connection())
     return PaymentInputs(
-        size=size, user_id=user_id, payment_id=payment_id, stripe_payment_id=stripe_id
+        size=size,
+        user_id=probes.recent_user_ids[0],
+        payment_id=probes.recent_payment_ids[0],
+        stripe_payment_id=probes.recent_stripe_payment_ids[0],
     )
