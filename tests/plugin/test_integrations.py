@@ -16,7 +16,12 @@ def test_installing_querybench_registers_the_plugin() -> None:
     assert entry.value == "querybench.pytest_plugin"
 
 
-def test_benchmark_extra_info_gets_the_statements_of_one_call(project: pytest.Pytester) -> None:
+def test_benchmark_extra_info_gets_the_statements_of_one_call(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under `make test` (xdist) the inner run would inherit the worker's name, and
+    # pytest-benchmark turns itself off in xdist workers.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     project.makepyfile(
         test_bench="""
         import pytest
