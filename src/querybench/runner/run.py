@@ -127,12 +127,16 @@ def _measured(
     variant = cell.scenario.variants[cell.variant]
     with Session(engine) as session:
         inputs = cell.scenario.prepare(session, cell.size)
-    recorder, result = record(engine, lambda session: variant.run(session, inputs))
+
+    def body(session: Session) -> object:
+        return variant.run(session, inputs)
+
+    recorder, result = record(engine, body)
     key = (cell.scenario.name, cell.size, cell.backend.label)
     expected = reference.setdefault(key, result)
     if result != expected:
         raise AssertionError("its result differs from the naive variant's")
-    latency = measure(engine, lambda session: variant.run(session, inputs), policy)
+    latency = measure(engine, body, policy)
     return Cell(
         cell.scenario.name,
         cell.variant,
@@ -143,7 +147,7 @@ def _measured(
         latency=latency,
         findings=_findings(recorder),
         statements=_groups(recorder),
-        proof=prove_naive(cell.variant, engine, lambda s: variant.run(s, inputs), recorder),
+        proof=prove_naive(cell.variant, engine, body, recorder),
     )
 
 
