@@ -93,7 +93,7 @@ def test_listeners_are_removed_when_the_block_raises(sqlite_engine: Engine) -> N
     listeners: list[tuple[Any, str, Any]] = []
     with pytest.raises(ZeroDivisionError):
         fail_inside_the_block()
-    assert len(listeners) == 7  # do_orm_execute, then 6 on the engine and its dialect
+    assert len(listeners) == 6  # on the engine and its dialect; no ORM event
     assert not any(event.contains(target, name, fn) for target, name, fn in listeners)
     assert queries.attached_listeners() == ()
     assert active_taps() == 0
@@ -190,7 +190,10 @@ def test_transaction_control_is_reported_apart_and_counted_only_when_asked(
 
 
 def test_statement_fields_come_from_the_cursor(sqlite_engine: Engine) -> None:
-    with sqlite_engine.begin() as connection, count_queries(sqlite_engine) as queries:
+    with (
+        sqlite_engine.begin() as connection,
+        count_queries(sqlite_engine, count_rows=True) as queries,
+    ):
         assert len(connection.execute(select(Tag.id).where(Tag.id >= 2)).all()) == 2
         connection.execute(sa.update(Tag.__table__).values(name="x"))
         connection.execute(
@@ -217,7 +220,10 @@ def test_statement_fields_come_from_the_cursor(sqlite_engine: Engine) -> None:
 
 @pytest.mark.parametrize("fetched", [1, 2, 3])
 def test_sqlite_select_rows_are_the_rows_fetched(sqlite_engine: Engine, fetched: int) -> None:
-    with sqlite_engine.connect() as connection, count_queries(sqlite_engine) as queries:
+    with (
+        sqlite_engine.connect() as connection,
+        count_queries(sqlite_engine, count_rows=True) as queries,
+    ):
         result = connection.execute(select(Tag.id).order_by(Tag.id))
         assert len(result.fetchmany(fetched)) == fetched
         result.close()
@@ -225,9 +231,22 @@ def test_sqlite_select_rows_are_the_rows_fetched(sqlite_engine: Engine, fetched:
 
 
 def test_an_unread_sqlite_select_has_fetched_no_rows(sqlite_engine: Engine) -> None:
-    with sqlite_engine.connect() as connection, count_queries(sqlite_engine) as queries:
+    with (
+        sqlite_engine.connect() as connection,
+        count_queries(sqlite_engine, count_rows=True) as queries,
+    ):
         connection.execute(select(Tag.id)).close()
     assert queries.statements[0].rows == 0
+
+
+def test_sqlite_select_rows_are_counted_only_on_request(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as connection:
+        with count_queries(sqlite_engine) as plain:
+            assert len(connection.execute(select(Tag.id)).all()) == 3
+        with count_queries(sqlite_engine) as outer, count_queries(sqlite_engine, count_rows=True):
+            assert len(connection.execute(select(Tag.id)).all()) == 3
+    assert plain.statements[0].rows is None  # sqlite3 does not say
+    assert outer.statements[0].rows == 3  # the tap is shared: a nested recorder asked
 
 
 @pytest.mark.parametrize("rows_factory", [None, "tuple-of-strings"])
@@ -241,7 +260,7 @@ def test_a_row_factory_already_on_the_connection_still_runs(
         if rows_factory:
             dbapi_connection.row_factory = lambda cursor, row: tuple(str(v) for v in row)
 
-    with engine.connect() as connection, count_queries(engine) as queries:
+    with engine.connect() as connection, count_queries(engine, count_rows=True) as queries:
         rows = connection.exec_driver_sql("SELECT 1 UNION SELECT 2").all()
     engine.dispose()
     assert [tuple(row) for row in rows] == ([("1",), ("2",)] if rows_factory else [(1,), (2,)])
@@ -398,7 +417,7 @@ def test_many_enter_exit_cycles_leave_no_listener_and_no_memory(sqlite_engine: E
             grown = tracemalloc.get_traced_memory()[0] - baseline
         finally:
             tracemalloc.stop()
-    assert len(listeners) == 14
+    assert len(listeners) == 12  # 6 listeners, at the first and the last cycle
     assert not any(event.contains(target, name, fn) for target, name, fn in listeners)
     assert active_taps() == 0
     assert blocks_grown < 100, f"{blocks_grown} memory blocks more after 7,000 blocks"

@@ -1,4 +1,4 @@
-"""Origins: every statement says why it ran, as the ORM's do_orm_execute event told it."""
+"""Origins: every statement says why it ran, read off the ORM's loader state."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ def test_recorders_on_one_engine_share_its_listeners(sqlite_engine: Engine) -> N
     first = count_queries(sqlite_engine).start()
     second = count_queries(sqlite_engine).start()
     assert first.attached_listeners() == second.attached_listeners()
-    assert active_taps() == 2  # the Session tagger and the engine's cursor tap
+    assert active_taps() == 1  # the engine's cursor tap, nothing on the Session class
     first.stop()
     listeners = second.attached_listeners()
     assert all(event.contains(target, name, fn) for target, name, fn in listeners)

@@ -33,6 +33,7 @@ from querybench.recorder.taps import (
     ROW_ERROR,
     ROW_FLUSHING,
     ROW_OFFSET,
+    ROW_OPTIONS,
     ROW_PARAMS,
     ROW_ROWS,
     ROW_SQL,
@@ -42,7 +43,6 @@ from querybench.recorder.taps import (
     Row,
     RowCount,
     SessionTap,
-    TaggingTap,
     Tap,
     join,
     leave,
@@ -72,6 +72,10 @@ class QueryRecorder:
 
     With ``track_usage`` the recorder also notes which eagerly loaded relationships were read
     afterwards (see :mod:`querybench.recorder.usage`; ORM results are then buffered).
+
+    A statement's ``rows`` is what the driver reports. sqlite3 reports none for a SELECT; with
+    ``count_rows`` the recorder counts the rows fetched from it instead, at the cost of a
+    Python call per row (off by default to keep recording cheap).
     """
 
     def __init__(
@@ -82,6 +86,7 @@ class QueryRecorder:
         include_transaction_control: bool = False,
         max_stored: int = DEFAULT_MAX_STORED,
         track_usage: bool = False,
+        count_rows: bool = False,
     ):
         if max_stored < 0:
             raise ValueError(f"max_stored must be 0 or more, got {max_stored}")
@@ -89,7 +94,8 @@ class QueryRecorder:
         self.local = local
         self.include_transaction_control = include_transaction_control
         self.max_stored = max_stored
-        self._rows: list[Row] = []
+        self.count_rows = count_rows
+        self.stored: list[Row] = []  # the hot path's raw rows; see :attr:`statements`
         self._overflow: Counter[str] = Counter()
         self._overflow_count = 0
         self._transactions: list[tuple[str | None, str | None, Any, int]] = []
@@ -105,13 +111,13 @@ class QueryRecorder:
     # -- the hot path (called by taps) ------------------------------------------------------
 
     def add(self, row: Row, transaction: bool) -> None:
-        """Take one statement from a tap."""
+        """Take one statement from a tap (which appends most to :attr:`stored` itself)."""
         if transaction:
             self._transactions.append((None, row[ROW_SQL], row[ROW_CODE], row[ROW_OFFSET]))
             if not self.include_transaction_control:
                 return
-        if len(self._rows) < self.max_stored:
-            self._rows.append(row)
+        if len(self.stored) < self.max_stored:
+            self.stored.append(row)
         else:
             with self._lock:
                 self._overflow[row[ROW_SQL]] += 1
@@ -140,7 +146,7 @@ class QueryRecorder:
 
     def start(self) -> QueryRecorder:
         """Attach to the bind; statements are recorded from now until :meth:`stop`."""
-        if self._started or self._rows or self._transactions:
+        if self._started or self.stored or self._transactions:
             raise RuntimeError("a QueryRecorder records one block; create a new one")
         target, session = resolve_bind(self.bind)
         self._started = True
@@ -149,7 +155,6 @@ class QueryRecorder:
                 self._token = LOCAL_RECORDERS.set((*LOCAL_RECORDERS.get(), self))
             for allowance in recording_started(self):
                 self.add_allowance(allowance)
-            self._taps.append(join(TaggingTap, Session, self))
             if self.usage is not None:
                 self._taps.append(join(UsageTap, Session, self))
             if target is not None:
@@ -200,7 +205,7 @@ class QueryRecorder:
     @property
     def count(self) -> int:
         """Statements recorded (stored or not), transaction control excluded unless asked for."""
-        return len(self._rows) + self._overflow_count
+        return len(self.stored) + self._overflow_count
 
     @property
     def dropped(self) -> int:
@@ -210,7 +215,7 @@ class QueryRecorder:
     @property
     def statements(self) -> tuple[Statement, ...]:
         """The stored statements, in the order they reached the cursor."""
-        rows, built = self._rows, self._built
+        rows, built = self.stored, self._built
         if len(built) < len(rows):
             built.extend(_statement(row) for row in rows[len(built) :])
         return tuple(built)
@@ -235,7 +240,7 @@ class QueryRecorder:
 
     def fingerprint_counts(self) -> Counter[str]:
         """How many statements had each fingerprint, the unstored ones included."""
-        counts: Counter[str] = Counter(fingerprint(row[ROW_SQL]) for row in self._rows)
+        counts: Counter[str] = Counter(fingerprint(row[ROW_SQL]) for row in self.stored)
         for sql, number in list(self._overflow.items()):
             counts[fingerprint(sql)] += number
         return counts
@@ -304,7 +309,7 @@ def _statement(row: Row) -> Statement:
         executemany=row[ROW_BATCH] > 0,
         rows=_rows(row[ROW_ROWS]),
         callsite=None if code is None else callsite_of(code, row[ROW_OFFSET]),
-        origin=origin_of(row[ROW_TAG], row[ROW_FLUSHING], row[ROW_COMPILED]),
+        origin=origin_of(row[ROW_TAG], row[ROW_OPTIONS], row[ROW_FLUSHING], row[ROW_COMPILED]),
         error=row[ROW_ERROR],
     )
 
@@ -316,6 +321,7 @@ def count_queries(
     include_transaction_control: bool = False,
     max_stored: int = DEFAULT_MAX_STORED,
     track_usage: bool = False,
+    count_rows: bool = False,
 ) -> QueryRecorder:
     """Record every statement emitted on ``bind`` (None: every engine) inside a ``with`` block.
 
@@ -334,4 +340,5 @@ def count_queries(
         include_transaction_control=include_transaction_control,
         max_stored=max_stored,
         track_usage=track_usage,
+        count_rows=count_rows,
     )

@@ -1,10 +1,14 @@
-"""Origins: the ORM's ``do_orm_execute`` event tags relationship and column loads as they happen.
+"""Origins: why each statement ran, read off the execution context the cursor event receives.
 
-The tag is a small tuple put into the execution options, so it travels with the statement to the
-cursor event, where the recorder stores it untouched; :func:`origin_of` turns it into an
-:class:`Origin` only when someone reads the statements. Explicit statements are not tagged at all
-(the common case stays cheap): they are told apart later by their compiled form, and flush
-statements by the flush frame on the stack (see :mod:`querybench.recorder.callsite`).
+The ORM hands its loader state to the connection in the execution options (the load options:
+the parent of a lazy load, the object being refreshed) and in the compiled statement (its
+compile options: the loader path). The cursor event keeps a reference to both, which costs
+nothing, and :func:`origin_of` reads them only when someone reads the statements. No
+``do_orm_execute`` listener is needed: that event makes the ORM prepare every statement twice.
+Loads for one object (column loads, lazy loads) are tagged on the spot, because whether its
+attributes were expired, and its identity, can change once the load has run (a rollback).
+Flush statements are told apart by the flush frame on the stack (see
+:mod:`querybench.recorder.callsite`).
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from sqlalchemy.orm import ORMExecuteState, RelationshipProperty
 
 from querybench.recorder.statement import Origin
 
-TAG_KEY = "querybench_origin"
-"""The execution option that carries a tag from ``do_orm_execute`` to the cursor event."""
+LOAD_OPTIONS_KEY = "_sa_orm_load_options"
+"""The execution option in which the ORM passes its load options down to the connection."""
 
 Tag = tuple[Any, ...]
 
@@ -25,9 +29,12 @@ _FLUSH = Origin("flush")
 _CORE = Origin("core")
 
 
-def loaded_relationship(state: ORMExecuteState) -> RelationshipProperty[Any] | None:
-    """The relationship a loader statement serves: the last one on the load path."""
-    path = state.loader_strategy_path
+def _compile_options(compiled: Any) -> Any:
+    return getattr(getattr(compiled, "statement", None), "_compile_options", None)
+
+
+def loaded_relationship(path: Any) -> RelationshipProperty[Any] | None:
+    """The relationship a loader statement serves: the last one on its load path."""
     if path is None:
         return None
     for element in reversed(path.path):
@@ -36,13 +43,17 @@ def loaded_relationship(state: ORMExecuteState) -> RelationshipProperty[Any] | N
     return None
 
 
-def _column_load_tag(state: ORMExecuteState) -> Tag | None:
-    refreshed: Any = state.load_options._refresh_state
+def column_load_tag(load_options: Any, compiled: Any) -> Tag | None:
+    """The tag of a column load (deferred, expired or refreshed columns of one object).
+
+    Called from the cursor event while the load runs: afterwards the attributes are no longer
+    expired, so this is the last moment to tell an expired column from a deferred one.
+    """
+    refreshed: Any = load_options._refresh_state
     if refreshed is None:
         return None
-    compile_options: Any = getattr(state.statement, "_compile_options", None)
-    only: frozenset[str] | None = getattr(compile_options, "_only_load_props", None)
-    if state.load_options._is_user_refresh or only is None:
+    only: frozenset[str] | None = getattr(_compile_options(compiled), "_only_load_props", None)
+    if load_options._is_user_refresh or only is None:
         detail = "refresh"
     elif only & refreshed.expired_attributes:
         detail = "expired"
@@ -51,29 +62,13 @@ def _column_load_tag(state: ORMExecuteState) -> Tag | None:
     return ("column_load", refreshed.class_, detail, tuple(sorted(only or ())), refreshed.identity)
 
 
-def tag_orm_execution(state: ORMExecuteState) -> None:
-    """``do_orm_execute`` listener: tag relationship and column loads with their origin.
+def relationship_tag(path: Any, parent: Any, execution_options: Mapping[Any, Any]) -> Tag:
+    """The tag of a relationship loader's statement: a lazy load, or an eager one and its kind.
 
-    Explicit statements return after two attribute reads: their compile options have neither
-    a refresh state nor a load path (``is_column_load`` and ``is_relationship_load`` would
-    compute the same, at several times the cost, on every statement).
+    ``path`` is the loader path, ``parent`` the InstanceState a lazy (or immediate) load ran
+    for, ``execution_options`` those the statement ran with.
     """
-    options = getattr(state.statement, "_compile_options", None)
-    if getattr(options, "_for_refresh_state", False):
-        tag = _column_load_tag(state)
-    elif getattr(options, "_current_path", None) and state.is_relationship_load:
-        tag = relationship_load_tag(state)
-    else:
-        return
-    if tag is not None:
-        state.update_execution_options(**{TAG_KEY: tag})
-
-
-def relationship_load_tag(state: ORMExecuteState) -> Tag:
-    """The tag of a relationship loader's statement: a lazy load, or an eager one and its kind."""
-    prop = loaded_relationship(state)
-    parent = state.lazy_loaded_from
-    execution_options: Mapping[Any, Any] = state.execution_options
+    prop = loaded_relationship(path)
     if parent is not None and "sa_top_level_orm_context" not in execution_options:
         return ("lazy_load", prop, parent.class_, parent.identity)
     if parent is not None:
@@ -81,6 +76,24 @@ def relationship_load_tag(state: ORMExecuteState) -> Tag:
     if any(type(key) is tuple and key[0] == "orig_query" for key in execution_options):
         return ("eager_load", prop, "subquery")
     return ("eager_load", prop, "selectin")
+
+
+def relationship_load_tag(state: ORMExecuteState) -> Tag:
+    """:func:`relationship_tag` of a statement seen by a ``do_orm_execute`` listener."""
+    return relationship_tag(
+        state.loader_strategy_path, state.lazy_loaded_from, state.execution_options
+    )
+
+
+def loader_tag(execution_options: Mapping[Any, Any], compiled: Any) -> Tag | None:
+    """The tag of a relationship load from what the cursor event kept; None for other statements."""
+    load_options: Any = execution_options.get(LOAD_OPTIONS_KEY)
+    if load_options is None:
+        return None
+    path = getattr(_compile_options(compiled), "_current_path", None)
+    if not path:  # the root path: an explicit statement
+        return None
+    return relationship_tag(path, load_options._lazy_loaded_from, execution_options)
 
 
 def describe_object(cls: type[Any], identity: tuple[Any, ...] | None) -> str:
@@ -117,8 +130,12 @@ def _orm_entity(compiled: Any) -> type[Any] | None:
     return cls if isinstance(cls, type) else None
 
 
-def origin_of(tag: Tag | None, flushing: bool, compiled: Any) -> Origin:
+def origin_of(
+    tag: Tag | None, execution_options: Mapping[Any, Any], flushing: bool, compiled: Any
+) -> Origin:
     """Build the :class:`Origin` of a recorded statement from what the hot path kept."""
+    if tag is None and execution_options:
+        tag = loader_tag(execution_options, compiled)
     if tag is not None:
         if tag[0] == "lazy_load":
             prop, cls, identity = tag[1], tag[2], tag[3]

@@ -9,7 +9,9 @@ when a target goes from unwatched to watched and back. And the per-statement wor
 stack walk) is done once, however many recorders are nested.
 
 The hot path is :meth:`CursorTap._after`: a clock read, a call-site probe (one frame, usually), a
-tuple, and an append per recorder. Formatting and fingerprinting happen later, on demand.
+tuple, and an append per recorder. Formatting, fingerprinting and origins happen later, on
+demand. Counting the rows a SQLite SELECT fetches costs a Python call per row, so it is done
+only for a recorder that asks (``count_rows``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from querybench.recorder.callsite import find_caller
 from querybench.recorder.fingerprint import is_transaction_control
-from querybench.recorder.tagging import TAG_KEY, tag_orm_execution
+from querybench.recorder.tagging import LOAD_OPTIONS_KEY, column_load_tag, loader_tag
 
 Row = tuple[Any, ...]
 """What the hot path stores per statement; see the ``ROW_*`` indexes."""
@@ -72,11 +74,12 @@ def count_fetched_rows(cursor: sqlite3.Cursor) -> RowCount:
     ROW_ROWS,  # cursor.rowcount, a RowCount (SQLite SELECT) or None
     ROW_CODE,
     ROW_OFFSET,
-    ROW_TAG,
+    ROW_TAG,  # the tag of a load for one object, taken on the spot; else None
+    ROW_OPTIONS,  # the execution options: the ORM's loader state rides in them
     ROW_FLUSHING,
     ROW_COMPILED,
     ROW_ERROR,
-) = range(12)
+) = range(13)
 
 LOCAL_RECORDERS: ContextVar[tuple[object, ...]] = ContextVar("querybench_local", default=())
 """Recorders limited to the current thread or asyncio task: those listed in its context."""
@@ -86,9 +89,14 @@ class Sink(Protocol):
     """The recorder side of a tap."""
 
     local: bool
+    count_rows: bool
+    max_stored: int
+    stored: list[Row]
+    """The rows kept one by one; the tap appends to it directly, saving a call per statement."""
 
     def add(self, row: Row, transaction: bool) -> None:
-        """Take one statement; ``transaction`` tells transaction control apart."""
+        """Take a statement that is not simply stored: transaction control, or one past
+        ``max_stored``; ``transaction`` tells transaction control apart."""
 
     def add_transaction(self, action: str, code: Any, offset: int) -> None:
         """Take a BEGIN, COMMIT or ROLLBACK that went through the DBAPI connection."""
@@ -106,6 +114,7 @@ class Tap:
         self.key: tuple[object, int] = (type(self), id(target))
         self.recorders: tuple[Sink, ...] = ()
         self.scoped = False  # does any recorder here look at its own context only?
+        self.count_rows = False  # does any recorder want SQLite's fetched rows counted?
         self._listeners = listeners
         self._attached: list[tuple[Any, str, Callable[..., Any]]] = []
 
@@ -143,6 +152,15 @@ class Tap:
             return recorders
         active = LOCAL_RECORDERS.get()
         return tuple(recorder for recorder in recorders if not recorder.local or recorder in active)
+
+
+def _tag_now(load_options: Any, options: Any, compiled: Any) -> Any:
+    """The tag of a load run for one object (a column load, a lazy or immediate relationship
+    load), taken while it runs: what is expired, and the object's identity, can change
+    afterwards (a rollback). The hot path calls this only for such loads."""
+    if load_options._refresh_state is not None:
+        return column_load_tag(load_options, compiled)
+    return loader_tag(options, compiled)
 
 
 class CursorTap(Tap):
@@ -188,8 +206,15 @@ class CursorTap(Tap):
         rows = cursor.rowcount
         if rows is None or rows < 0:
             rows = None
-            if type(cursor) is SqliteCursor and cursor.description is not None:
+            if self.count_rows and type(cursor) is SqliteCursor and cursor.description is not None:
                 rows = count_fetched_rows(cursor)
+        options = context.execution_options
+        load = options.get(LOAD_OPTIONS_KEY)
+        tag = (
+            None
+            if load is None or (load._refresh_state is None and load._lazy_loaded_from is None)
+            else _tag_now(load, options, context.compiled)
+        )
         row = (
             text[0],
             parameters,
@@ -199,14 +224,19 @@ class CursorTap(Tap):
             rows,
             code,
             offset,
-            context.execution_options.get(TAG_KEY),
+            tag,
+            options,
             flushing,
             context.compiled,
             None,
         )
         transaction = text[1]
         for recorder in recorders:
-            recorder.add(row, transaction)
+            stored = recorder.stored
+            if transaction or len(stored) >= recorder.max_stored:
+                recorder.add(row, transaction)
+            else:
+                stored.append(row)
 
     def _learn(self, statement: str) -> tuple[str, bool]:
         """Share one copy of each SQL text, and tell transaction control apart, once per text."""
@@ -221,6 +251,8 @@ class CursorTap(Tap):
         if started is None or not recorders:
             return
         code, offset, flushing = find_caller(1)
+        options = context.execution_options
+        load = options.get(LOAD_OPTIONS_KEY)
         statement = error_context.statement or ""
         text = self._texts.get(statement) or self._learn(statement)
         row = (
@@ -232,7 +264,8 @@ class CursorTap(Tap):
             None,
             code,
             offset,
-            context.execution_options.get(TAG_KEY),
+            None if load is None else _tag_now(load, options, context.compiled),
+            options,
             flushing,
             context.compiled,
             type(error_context.original_exception).__name__,
@@ -257,13 +290,6 @@ class CursorTap(Tap):
         self._transaction("rollback")
 
 
-class TaggingTap(Tap):
-    """The ORM origin tagger on the Session class: every Session's loads get tagged."""
-
-    def __init__(self, target: type[Session]):
-        super().__init__(target, [(target, "do_orm_execute", tag_orm_execution, {})])
-
-
 class SessionTap(Tap):
     """``after_begin`` on one Session: tells its recorders about each connection it starts."""
 
@@ -279,6 +305,12 @@ _lock = threading.RLock()
 _taps: dict[tuple[object, int], tuple[Any, Tap]] = {}
 
 
+def _settle(tap: Tap) -> None:
+    """Set the tap's switches from what its recorders ask for."""
+    tap.scoped = any(member.local for member in tap.recorders)
+    tap.count_rows = any(member.count_rows for member in tap.recorders)
+
+
 def join(kind: Callable[[Any], Tap], target: Any, recorder: Sink) -> Tap:
     """Add ``recorder`` to the ``kind`` tap on ``target``, attaching it if it is the first one."""
     key = (kind, id(target))
@@ -291,7 +323,7 @@ def join(kind: Callable[[Any], Tap], target: Any, recorder: Sink) -> Tap:
             _taps[key] = entry = (target, tap)
         tap = entry[1]
         tap.recorders = (*tap.recorders, recorder)
-        tap.scoped = any(member.local for member in tap.recorders)
+        _settle(tap)
         return tap
 
 
@@ -299,7 +331,7 @@ def leave(tap: Tap, recorder: Sink) -> None:
     """Remove ``recorder`` from ``tap``; the last one out detaches the listeners."""
     with _lock:
         tap.recorders = tuple(member for member in tap.recorders if member is not recorder)
-        tap.scoped = any(member.local for member in tap.recorders)
+        _settle(tap)
         if not tap.recorders:
             del _taps[tap.key]
             tap.detach()

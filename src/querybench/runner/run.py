@@ -91,7 +91,7 @@ def record(engine: Engine, body: Callable[[Session], object]) -> tuple[QueryReco
     """Run ``body`` once in a fresh Session inside a recorder, roll back; recorder and result."""
     with Session(engine) as session:
         session.connection()
-        with count_queries(session) as recorder:
+        with count_queries(session, count_rows=True) as recorder:
             result = body(session)
         session.rollback()
     return recorder, result
