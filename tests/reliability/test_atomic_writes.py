@@ -11,6 +11,8 @@ import ast
 import errno
 import os
 import shutil
+import signal
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -236,3 +238,23 @@ def test_the_writers_named_as_allowed_still_exist() -> None:
             if isinstance(node, ast.FunctionDef)
         }
         assert function in names, f"{module} lost {function}; update ALLOWED"
+
+
+def test_a_signal_during_a_write_waits_for_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGINT raised between creating the temporary file and the rename leaves no temporary."""
+    target = tmp_path / "results.json"
+    target.write_text(OLD, encoding="utf-8")
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_signal(**kwargs: Any) -> tuple[int, str]:
+        made = real_mkstemp(**kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # Python would raise right after this returns
+        return made
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, "new\n")
+    assert target.read_text(encoding="utf-8") == "new\n"  # the write finished first
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["results.json"]
