@@ -70,6 +70,34 @@ def test_flush_statements_point_at_the_commit(sqlite_engine: Engine) -> None:
     )
 
 
+def tag_names(session: Session) -> tuple[list[str], int]:
+    """A helper one frame below its caller: its statement's line is its own."""
+    line = next_line()
+    return list(session.scalars(select(Tag.name))), line
+
+
+def test_a_helper_after_a_commit_at_the_same_depth_gets_its_own_line(
+    sqlite_engine: Engine,
+) -> None:
+    # The commit's INSERT leaves the caller's frame at the very depth the helper's SELECT puts
+    # the caller at: a remembered path must not credit the SELECT to the caller.
+    with Session(sqlite_engine) as session, count_queries(sqlite_engine) as queries:
+        session.add(Tag(id=78, name="new"))
+        commit = next_line()
+        session.commit()
+        names, select_line = tag_names(session)
+    assert "new" in names
+    assert [(s.kind, s.callsite) for s in queries.statements] == [
+        (
+            "insert",
+            CallSite(
+                HERE, commit, "test_a_helper_after_a_commit_at_the_same_depth_gets_its_own_line"
+            ),
+        ),
+        ("select", CallSite(HERE, select_line, "tag_names")),
+    ]
+
+
 def test_a_query_inside_a_user_listener_points_at_the_listener(sqlite_engine: Engine) -> None:
     inside = 0
 

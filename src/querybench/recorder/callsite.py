@@ -42,13 +42,15 @@ _decisions: dict[int, int] = {id(_FLUSH_CODE): _FLUSH}
 _known: list[CodeType] = [_FLUSH_CODE]
 
 # Materialising frame objects is the expensive part of a walk (every f_back creates one), so
-# walks are remembered: (depth of the user frame, its code, whether a flush frame lay below
-# it). A later statement that finds that same user code at that same depth reuses the answer
-# and materialises one frame instead of ten or twenty; a loop over one call site hits every
-# time. (Only a user callback run inside SQLAlchemy at exactly the depth of another path
-# through the same user function could be mistaken for it.) Newest first; the tuple is
-# replaced whole, never mutated, so threads can read it without a lock.
-_paths: tuple[tuple[int, CodeType, bool], ...] = ()
+# walks are remembered: (depth of the user frame, the code of the SQLAlchemy frame it called,
+# its own code, whether a flush frame lay below it). A later statement that finds that same
+# SQLAlchemy entry and that same user code at that same depth reuses the answer; a loop over
+# one call site hits every time. The entry check matters: without it a statement from a helper
+# function one frame deeper would be credited to its caller, whenever the caller's earlier
+# statement (a commit) had left a path of that depth. (Only a user callback run inside
+# SQLAlchemy at exactly the depth of another path could still be mistaken for it.) Newest
+# first; the tuple is replaced whole, never mutated, so threads can read it without a lock.
+_paths: tuple[tuple[int, CodeType | None, CodeType, bool], ...] = ()
 
 
 def _decide(code: CodeType) -> int:
@@ -78,13 +80,15 @@ def find_caller(depth: int) -> tuple[CodeType | None, int, bool]:
     (``f_lineno`` decodes the line table, several times the cost of the rest of a probe).
     """
     depth += 1  # count from this frame
-    for path_depth, user_code, flushing in _paths:
+    for path_depth, entry_code, user_code, flushing in _paths:
         try:
-            frame = sys._getframe(path_depth)
+            entry = sys._getframe(path_depth - 1)
         except ValueError:
             continue
-        if frame.f_code is user_code:
-            return user_code, frame.f_lasti, flushing
+        if entry.f_code is entry_code:
+            frame = entry.f_back
+            if frame is not None and frame.f_code is user_code:
+                return user_code, frame.f_lasti, flushing
     return _walk(sys._getframe(depth), depth)
 
 
@@ -94,6 +98,7 @@ def _walk(frame: FrameType | None, depth: int) -> tuple[CodeType | None, int, bo
     flushing = False
     decisions = _decisions
     greenlet: Any = None
+    entry: CodeType | None = None  # the internal frame the user frame called
     while True:
         while frame is not None:
             code = frame.f_code
@@ -101,11 +106,12 @@ def _walk(frame: FrameType | None, depth: int) -> tuple[CodeType | None, int, bo
             if decision is None:
                 decision = _decide(code)
             if decision == _EXTERNAL:
-                if greenlet is None:
-                    _paths = ((depth, code, flushing), *_paths[: _MAX_PATHS - 1])
+                if greenlet is None and entry is not None:
+                    _paths = ((depth, entry, code, flushing), *_paths[: _MAX_PATHS - 1])
                 return code, frame.f_lasti, flushing
             if decision == _FLUSH:
                 flushing = True
+            entry = code
             frame = frame.f_back
             depth += 1
         # Out of frames: under asyncio we are in SQLAlchemy's greenlet; its parent awaits.
