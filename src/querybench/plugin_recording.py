@@ -9,12 +9,13 @@ none of the plugin's features never loads it and never gets a listener.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Literal
 
-from querybench.recorder import Bind, QueryRecorder
+from querybench.recorder import Bind, Finding, QueryRecorder
+from querybench.recorder.allow import Allowance
 from querybench.recorder.budget import DEFAULT_MAX_LISTED, budget_message
 
 NPlusOneMode = Literal["off", "warn", "fail"]
@@ -82,6 +83,7 @@ class CallChecks:
     """What to check in one test call: a statement budget, N+1 handling, a counter to run.
 
     ``name`` heads the messages (the test's node id); ``location`` is the test's file and line.
+    ``allowed`` are the ``allow_nplusone`` marker's allowances, applied to the findings.
     """
 
     name: str
@@ -89,6 +91,7 @@ class CallChecks:
     max_queries: int | None = None
     nplusone: NPlusOneMode = "off"
     counter: QueryCounter | None = None
+    allowed: tuple[Allowance, ...] = ()
 
 
 @dataclass
@@ -102,11 +105,15 @@ class CallWatch:
     checks: CallChecks
     recorder: QueryRecorder | None = None
     _started: list[QueryRecorder] = field(default_factory=list)
+    _findings: tuple[Finding, ...] | None = None
+    _ended: bool = False
 
     def __enter__(self) -> CallWatch:
         if self.checks.max_queries is not None or self.checks.nplusone != "off":
             self.recorder = QueryRecorder(None)
             self._started.append(self.recorder.start())
+            for allowance in self.checks.allowed:
+                self.recorder.add_allowance(allowance)
         if self.checks.counter is not None:
             self._started.append(self.checks.counter.start())
         return self
@@ -119,11 +126,23 @@ class CallWatch:
     ) -> None:
         for recorder in reversed(self._started):
             recorder.stop()
+        self._ended = True
 
     @property
     def counting(self) -> QueryRecorder | None:
         """A recorder that saw the whole call: ours, else the test's ``query_counter``."""
         return self.recorder if self.recorder is not None else self.checks.counter
+
+    def findings(self) -> tuple[Finding, ...]:
+        """The call's N+1 findings, allowed ones marked (none when nothing was recorded)."""
+        if self.recorder is None:
+            return ()
+        if self._findings is not None:
+            return self._findings
+        findings = self.recorder.n_plus_one()
+        if self._ended:  # cached once the block ended: until then statements may still come
+            self._findings = findings
+        return findings
 
     def failure(self) -> str:
         """Why the test fails (statement budget, then N+1 in ``fail`` mode), or ''."""
@@ -133,13 +152,27 @@ class CallWatch:
         if checks.max_queries is not None and recorder.count > checks.max_queries:
             return budget_failure(checks.name, recorder, checks.max_queries)
         if checks.nplusone == "fail":
-            return nplusone_message(checks.name, recorder, "fail")
+            return nplusone_message(checks.name, self.findings(), "fail", self._unmatched())
         return ""
+
+    def allowed(self) -> tuple[Finding, ...]:
+        """The allowed findings, in ``warn`` and ``fail`` mode (the plugin's summary lists them)."""
+        if self.checks.nplusone == "off":
+            return ()
+        return tuple(finding for finding in self.findings() if finding.allowed)
+
+    def _unmatched(self) -> list[str]:
+        """The marker's patterns that allowed none of the findings (a typo, most likely)."""
+        return [
+            allowance.pattern
+            for allowance in self.checks.allowed
+            if not any(allowance.matches(finding) for finding in self.findings())
+        ]
 
     def warn(self) -> None:
         """Emit one :class:`NPlusOneWarning` listing the findings, in ``warn`` mode."""
         if self.recorder is not None and self.checks.nplusone == "warn":
-            message = nplusone_message(self.checks.name, self.recorder, "warn")
+            message = nplusone_message(self.checks.name, self.findings(), "warn")
             if message:
                 # Attributed to the test, so the warnings summary points at the test's file.
                 filename, lineno = self.checks.location
@@ -159,21 +192,45 @@ def budget_failure(name: str, recorder: QueryRecorder, limit: int) -> str:
     return f"{head}\n{body}"
 
 
-def nplusone_message(name: str, recorder: QueryRecorder, mode: NPlusOneMode) -> str:
-    """The N+1 findings of a test as one message, or '' when there are none."""
-    findings = recorder.n_plus_one()
-    # Findings allowed with querybench.allow() do not fail the test, but stay listed
-    # (marked with their reason) beside those that do.
-    count = sum(not finding.allowed for finding in findings)
-    if not count:
+def nplusone_message(
+    name: str, findings: Sequence[Finding], mode: NPlusOneMode, unmatched: Sequence[str] = ()
+) -> str:
+    """The N+1 findings of a test as one message, or '' when none is left unallowed.
+
+    ``unmatched`` are ``allow_nplusone`` patterns that allowed nothing, named in the message.
+    """
+    # Allowed findings do not fail the test, but stay listed (with their reason) beside
+    # those that do.
+    failing = [finding for finding in findings if not finding.allowed]
+    if not failing:
         return ""
+    count = len(failing)
+    patterns = ", ".join(f'"{pattern}"' for pattern in dict.fromkeys(map(_pattern, failing)))
     lines = [
         f"{name}: {count} N+1 {'pattern' if count == 1 else 'patterns'} "
         f"(--querybench-nplusone={mode}):",
         *(f"  - {finding}" for finding in findings),
-        'Fix them, or exempt the test with @pytest.mark.allow_nplusone(reason="...").',
     ]
+    if unmatched:
+        shown = ", ".join(map(repr, unmatched))
+        lines.append(f"@pytest.mark.allow_nplusone({shown}) matched none of these findings.")
+    lines.append(
+        f'Fix them, or allow them with @pytest.mark.allow_nplusone({patterns}, reason="...").'
+    )
     return "\n".join(lines)
+
+
+def _pattern(finding: Finding) -> str:
+    """What to allow a finding by: its relationship or column, else its call site."""
+    if finding.kind in ("lazy_load", "column_reload"):
+        return finding.target
+    return finding.id if finding.callsite is None else str(finding.callsite)
+
+
+def allowed_line(name: str, finding: Finding) -> str:
+    """An allowed finding of test ``name``, for the plugin's summary: the reason comes last."""
+    plain = replace(finding, allowed=False, allow_reason="")
+    return f"{name}: {plain} (allowed: {finding.allow_reason})"
 
 
 class CountingBenchmark:

@@ -5,8 +5,13 @@
 - marker ``@pytest.mark.max_queries(n)``: the test fails when its function emits more than
   ``n`` statements, and the message numbers them, with call sites and N+1 findings;
 - option ``--querybench-nplusone={off,warn,fail}`` (ini ``querybench_nplusone``), ``off`` by
-  default: N+1 patterns in any test warn or fail it; ``@pytest.mark.allow_nplusone(reason)``
-  exempts one test;
+  default: N+1 patterns in any test warn or fail it;
+  ``@pytest.mark.allow_nplusone("Payment.user", reason="...")`` allows the findings its
+  patterns match (all of the test's without a pattern): they never fail the test and are
+  listed, with their reason, in a summary section at the end of the run;
+- option ``--querybench-prove={on,off}`` (ini ``querybench_prove``), ``on`` by default: a test
+  failing for N+1 findings (or over budget with findings) is re-run under ``prove_fix`` and
+  its failure message ends with the proof, or why the fix is not proven;
 - with pytest-benchmark, a recorded test's benchmark gets ``extra_info["queries"]``.
 
 Installing querybench changes no suite by itself: with the option off and neither marker nor
@@ -16,7 +21,7 @@ SQLAlchemy. Only the test function's call is recorded, never fixture setup or te
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,15 +30,21 @@ import pytest
 from querybench.plugin_fixtures import query_counter
 
 if TYPE_CHECKING:
-    from querybench.plugin_recording import NPlusOneMode
+    from querybench.plugin_recording import CallWatch, NPlusOneMode
 
 __all__ = ["query_counter"]
 
 NPLUSONE_MODES = ("off", "warn", "fail")
+PROVE_MODES = ("on", "off")
 MARKERS = (
     "max_queries(n): fail the test when its function emits more than n SQL statements (querybench)",
-    "allow_nplusone(reason=None): exempt the test from --querybench-nplusone (querybench)",
+    "allow_nplusone(*patterns, reason=None): allow the test's N+1 findings that a pattern matches "
+    "(a relationship, call site, glob or finding id; none: all of them), listed with the reason "
+    "(querybench)",
 )
+DEFAULT_ALLOW_REASON = "allowed by @pytest.mark.allow_nplusone"
+ALLOWED_PROPERTY = "querybench_allowed"
+"""The ``user_properties`` key that carries a test's allowed findings to the summary."""
 
 
 @dataclass(frozen=True)
@@ -41,18 +52,22 @@ class Settings:
     """The plugin's configuration for the whole run."""
 
     nplusone: NPlusOneMode
+    prove: bool
 
 
 @dataclass(frozen=True)
 class Marks:
-    """What one test's markers ask for, validated."""
+    """What one test's markers ask for, validated: ``allowed`` holds (pattern, reason) pairs."""
 
     max_queries: int | None
     nplusone: NPlusOneMode
+    allowed: tuple[tuple[str, str], ...]
 
 
 SETTINGS = pytest.StashKey[Settings]()
 MARKS = pytest.StashKey[Marks]()
+ALLOWED = pytest.StashKey[list[str]]()
+"""A test's allowed findings, as lines of the summary."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -71,19 +86,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "What an N+1 pattern in a test does: off (default), warn or fail.",
         default="off",
     )
+    group.addoption(
+        "--querybench-prove",
+        dest="querybench_prove",
+        choices=PROVE_MODES,
+        default=None,
+        help="on (default): re-run a test that fails for N+1 findings to prove the fix, and end "
+        "its failure message with the proof; off: never re-run a test. Overrides the "
+        "querybench_prove ini setting.",
+    )
+    parser.addini(
+        "querybench_prove",
+        "Re-run a test that fails for N+1 findings to prove the fix: on (default) or off.",
+        default="on",
+    )
+
+
+def _setting(config: pytest.Config, name: str, choices: Sequence[str]) -> str:
+    """The option if given, else the ini value, which must be one of ``choices``."""
+    option: str | None = config.getoption(name)
+    value = option or str(config.getini(name)).strip()
+    if value not in choices:
+        raise pytest.UsageError(
+            f"{name} = {value!r} in the ini file: expected one of {', '.join(choices)}"
+        )
+    return value
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the markers and read the N+1 mode (a bad ini value is a usage error)."""
+    """Register the markers and read the settings (a bad ini value is a usage error)."""
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    option: str | None = config.getoption("querybench_nplusone")
-    mode = option or str(config.getini("querybench_nplusone")).strip()
-    if mode not in NPLUSONE_MODES:
-        raise pytest.UsageError(
-            f"querybench_nplusone = {mode!r} in the ini file: expected one of off, warn, fail"
-        )
-    config.stash[SETTINGS] = Settings(nplusone=cast("NPlusOneMode", mode))
+    mode = _setting(config, "querybench_nplusone", NPLUSONE_MODES)
+    prove = _setting(config, "querybench_prove", PROVE_MODES) == "on"
+    config.stash[SETTINGS] = Settings(nplusone=cast("NPlusOneMode", mode), prove=prove)
 
 
 def _arguments(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
@@ -107,16 +143,19 @@ def _max_queries(item: pytest.Item) -> int | None:
     )
 
 
-def _allows_nplusone(item: pytest.Item) -> bool:
+def _allowed_nplusone(item: pytest.Item) -> tuple[tuple[str, str], ...]:
+    """The (pattern, reason) pairs of the closest ``allow_nplusone`` marker (none: none)."""
     marker = item.get_closest_marker("allow_nplusone")
     if marker is None:
-        return False
+        return ()
     args, kwargs = marker.args, marker.kwargs
-    reasons = [*args, *kwargs.values()]
-    if set(kwargs) <= {"reason"} and len(reasons) <= 1 and all(isinstance(r, str) for r in reasons):
-        return True
+    reason = kwargs.get("reason", DEFAULT_ALLOW_REASON)
+    texts = [*args, reason]
+    if set(kwargs) <= {"reason"} and all(isinstance(t, str) and t.strip() for t in texts):
+        return tuple((pattern, reason) for pattern in args or ("*",))
     raise ValueError(
-        f"@pytest.mark.allow_nplusone takes at most a reason string, "
+        "@pytest.mark.allow_nplusone takes patterns of the findings to allow (non-empty "
+        'strings: "Payment.user", "app/views.py:42", a glob or a finding id) and reason="...", '
         f"got allow_nplusone({_arguments(args, kwargs)})"
     )
 
@@ -126,10 +165,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     mode = item.config.stash[SETTINGS].nplusone
     try:
         limit = _max_queries(item)
-        allowed = _allows_nplusone(item)
+        allowed = _allowed_nplusone(item)
     except ValueError as error:
         pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
-    item.stash[MARKS] = Marks(max_queries=limit, nplusone="off" if allowed else mode)
+    item.stash[MARKS] = Marks(max_queries=limit, nplusone=mode, allowed=allowed)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -142,6 +181,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         return (yield)  # nothing asked for: no import, no listener, no change
 
     from querybench.plugin_recording import CallChecks, CallWatch, CountingBenchmark
+    from querybench.recorder.allow import Allowance
 
     path, line, _ = item.location
     checks = CallChecks(
@@ -150,6 +190,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         max_queries=marks.max_queries,
         nplusone=marks.nplusone,
         counter=counter,
+        allowed=tuple(Allowance(pattern, reason) for pattern, reason in marks.allowed),
     )
     benchmark: CountingBenchmark | None = None
     with CallWatch(checks) as watch:
@@ -163,8 +204,55 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
                 funcargs["benchmark"] = benchmark.fixture
     if benchmark is not None:
         benchmark.record()
+    _keep_allowed(item, watch)
     failure = watch.failure()
     if failure:
-        pytest.fail(failure, pytrace=False)
+        pytest.fail(_with_proof(item, watch, failure), pytrace=False)
     watch.warn()
     return result
+
+
+def _keep_allowed(item: pytest.Item, watch: CallWatch) -> None:
+    from querybench.plugin_recording import allowed_line
+
+    lines = [allowed_line(item.nodeid, finding) for finding in watch.allowed()]
+    if lines:
+        item.stash[ALLOWED] = lines
+
+
+def _with_proof(item: pytest.Item, watch: CallWatch, failure: str) -> str:
+    """The failure message, ending with the proof line when the test's findings can have one."""
+    if not item.config.stash[SETTINGS].prove or not watch.findings():
+        return failure
+    from querybench.plugin_proof import proof_line
+
+    return f"{failure}\n{proof_line(item)}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Put the test's allowed findings on its call report, which xdist carries to the controller."""
+    report = yield
+    lines = item.stash.get(ALLOWED, None)
+    if lines and report.when == "call":
+        report.user_properties.append((ALLOWED_PROPERTY, lines))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List every allowed finding of the run with its reason: allowed is never silent."""
+    lines = [
+        line
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if isinstance(report, pytest.TestReport) and report.when == "call"
+        for name, value in report.user_properties
+        if name == ALLOWED_PROPERTY and isinstance(value, list)
+        for line in value
+    ]
+    if lines:
+        terminalreporter.write_sep("=", "querybench: allowed N+1 findings")
+        for line in sorted(lines):  # by test: xdist workers report in any order
+            terminalreporter.write_line(str(line))

@@ -163,7 +163,13 @@ def test_async_tests_on_an_async_engine_are_recorded(project: pytest.Pytester) -
         [
             "test_async.py::test_naive_n_plus_one: 1 N+1 pattern (--querybench-nplusone=fail):",
             "  - lazy load of Author.books for 5 parents (5 statements)*",
-        ]
+            'Fix them, or allow them with @pytest.mark.allow_nplusone("Author.books", '
+            'reason="...").',
+            # prove_fix cannot call a coroutine function: the proof says so instead.
+            "not proven: an async test is not re-run (prove_fix calls a plain function, with no "
+            "event loop)",
+        ],
+        consecutive=True,
     )
 
 

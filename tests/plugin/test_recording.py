@@ -15,7 +15,9 @@ from querybench.plugin_recording import (
     CountingBenchmark,
     NPlusOneWarning,
     QueryCounter,
+    allowed_line,
 )
+from querybench.recorder.allow import Allowance
 from querybench.recorder.taps import active_taps
 
 
@@ -66,6 +68,28 @@ def test_warn_mode_warns_and_fail_mode_fails_on_n_plus_one(engine: Engine) -> No
     with CallWatch(CallChecks("t", nplusone="fail")) as failing:
         select_each(engine)
     assert failing.failure().startswith("t: 1 N+1 pattern (--querybench-nplusone=fail):\n  - ")
+
+
+def test_marker_allowances_mark_findings_allowed_and_a_stray_one_is_named(engine: Engine) -> None:
+    allowing = CallChecks("t", nplusone="fail", allowed=(Allowance("*", "five rows at most"),))
+    with CallWatch(allowing) as watch:
+        select_each(engine)
+    assert watch.failure() == ""
+    (finding,) = watch.allowed()
+    assert (finding.allowed, finding.allow_reason) == (True, "five rows at most")
+    plain = str(finding).removeprefix("[allowed: five rows at most] ")
+    assert plain != str(finding)  # the reason moves to the end, it is not shown twice
+    assert allowed_line("t", finding) == f"t: {plain} (allowed: five rows at most)"
+    stray = CallChecks("t", nplusone="fail", allowed=(Allowance("Nope.x", "no such"),))
+    with CallWatch(stray) as failing:
+        select_each(engine)
+    assert failing.allowed() == ()
+    (finding,) = failing.findings()
+    assert failing.failure().splitlines()[-2:] == [
+        "@pytest.mark.allow_nplusone('Nope.x') matched none of these findings.",
+        f'Fix them, or allow them with @pytest.mark.allow_nplusone("{finding.callsite}", '
+        'reason="...").',
+    ]
 
 
 def test_query_counter_scopes_and_stops_everything_it_started(engine: Engine) -> None:
