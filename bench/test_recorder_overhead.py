@@ -9,7 +9,9 @@ Three variants run side by side in one session, on one engine and one Session:
   the two events the recorder uses: what SQLAlchemy itself charges for any listener;
 - ``orm-listener``: a no-op ``do_orm_execute`` listener, for scale: the recorder does not use
   that event, because it makes the ORM prepare each statement twice;
-- ``recorded``: inside ``count_queries(engine)``, call sites and origin tags on.
+- ``recorded``: inside ``count_queries(engine)``, call sites and origin tags on;
+- ``tracking-usage``: inside ``count_queries(engine, track_usage=True)``, which also watches
+  which eagerly loaded relationships the code reads (off by default; its own cost).
 
 pytest-benchmark times each variant in rounds of ``BATCH`` statements. Because a shared machine
 drifts between benchmarks, ``test_overhead_per_statement`` also interleaves the three variants
@@ -128,10 +130,13 @@ def variants(engine: Engine) -> dict[str, Callable[[], AbstractContextManager[An
         "listener-floor": lambda: ListenerFloor(engine),
         "orm-listener": OrmListener,
         "recorded": lambda: count_queries(engine, max_stored=10**9),
+        "tracking-usage": lambda: count_queries(engine, max_stored=10**9, track_usage=True),
     }
 
 
-@pytest.mark.parametrize("variant", ["baseline", "listener-floor", "orm-listener", "recorded"])
+@pytest.mark.parametrize(
+    "variant", ["baseline", "listener-floor", "orm-listener", "recorded", "tracking-usage"]
+)
 def test_orm_primary_key_select(
     benchmark: BenchmarkFixture, engine: Engine, session: Session, variant: str
 ) -> None:
@@ -176,6 +181,7 @@ def test_overhead_per_statement(
         "recorder_own_us": round(recorded - floor, 2),
         "recorder_total_percent": round(100 * recorded / base, 1),
         "recorder_own_percent": round(100 * (recorded - floor) / base, 1),
+        "track_usage_extra_us": round(added("tracking-usage") - recorded, 2),
     }
     benchmark.extra_info.update(figures)
     benchmark.pedantic(lambda: None, rounds=1)  # the figures ride on this entry of the report

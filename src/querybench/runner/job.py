@@ -20,7 +20,7 @@ from querybench.runner.backends import Backend, open_backend
 from querybench.runner.environment import describe
 from querybench.runner.results import Cell, Results, write_results
 from querybench.runner.run import CellPlan, plan, run_cells
-from querybench.runner.timing import TimingPolicy
+from querybench.runner.timing import TimingPolicy, machine_noise
 from querybench.scenarios.registry import Registry
 
 # Interrupted lives in errors (a stop, not an error); it is importable from here too.
@@ -120,7 +120,10 @@ def run_job(
         cells = plan(registry, backends, sizes, pattern=options.pattern, variants=options.variants)
         if not cells:
             raise QuerybenchError("nothing to run: no cell matches the scenarios and variants")
-        results = Results(describe(backends, spec.name, digest), (), partial=True)
+        environment = replace(
+            describe(backends, spec.name, digest), machine_noise=machine_noise(options.policy)
+        )
+        results = Results(environment, (), partial=True)
         state.results = results
         if on_start is not None:
             on_start(cells)

@@ -117,6 +117,9 @@ class Environment:
     dataset: str
     dataset_digest: str
     backends: tuple[BackendInfo, ...] = ()
+    # CV of a CPU-bound control loop timed as cells are, before the first cell (None: not
+    # measured, as in files written before it existed); see runner.timing.machine_noise.
+    machine_noise: float | None = None
 
 
 @dataclass(frozen=True)

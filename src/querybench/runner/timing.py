@@ -93,8 +93,9 @@ class TimingPolicy:
     max_rounds: int = 1000
     warmup_rounds: int = 1
     # A round runs the body as many times as it takes to last this long (calibrated once per
-    # cell, as pytest-benchmark does), so sub-millisecond cells are not timer and scheduler noise.
-    min_round_time: float = 0.005
+    # cell, as pytest-benchmark does). Long rounds are what keeps the spread honest on a shared
+    # machine: a 1 ms scheduling hiccup is 100% of a 1 ms round and 4% of a 25 ms one.
+    min_round_time: float = 0.025
 
 
 def time_call(engine: Engine, body: Round) -> float:
@@ -114,23 +115,60 @@ def time_call(engine: Engine, body: Round) -> float:
     return elapsed / 1e9
 
 
+def calibrate(call: Callable[[], float], min_round_time: float) -> int:
+    """Calls per round for rounds of at least ``min_round_time``; ``call`` times one call.
+
+    Calls are timed until they add up to ``min_round_time`` (at least one call); the round
+    length is set from the fastest of them, so one slow call (a page fault, a neighbour's
+    burst) does not shrink every round of the cell to a single, noisy call.
+    """
+    fastest, spent = math.inf, 0.0
+    while True:
+        elapsed = call()
+        fastest, spent = min(fastest, elapsed), spent + elapsed
+        if spent >= min_round_time:
+            break
+    return max(1, math.ceil(min_round_time / fastest)) if fastest > 0 else 1
+
+
 def measure(engine: Engine, body: Round, policy: TimingPolicy) -> Latency:
-    """Warm up, calibrate calls per round, then run rounds until ``min_rounds`` and ``min_time``.
+    """Warm up, calibrate calls per round (:func:`calibrate`), then run rounds until
+    ``min_rounds`` and ``min_time``.
 
     Each sample is the mean time of one call over a round; only the body is timed, never the
     Session's setup or rollback.
     """
+    return measure_calls(lambda: time_call(engine, body), policy)
+
+
+def measure_calls(call: Callable[[], float], policy: TimingPolicy) -> Latency:
+    """:func:`measure` for any ``call`` that runs once and returns the seconds it took."""
     for _ in range(policy.warmup_rounds):
-        time_call(engine, body)
-    single = time_call(engine, body)
-    calls = max(1, math.ceil(policy.min_round_time / single)) if single > 0 else 1
+        call()
+    calls = calibrate(call, policy.min_round_time)
     gc.collect()
     samples: list[float] = []
     spent = 0.0
     while len(samples) < policy.max_rounds and (
         len(samples) < policy.min_rounds or spent < policy.min_time
     ):
-        round_time = sum(time_call(engine, body) for _ in range(calls))
+        round_time = sum(call() for _ in range(calls))
         samples.append(round_time / calls)
         spent += round_time
     return Latency.of(samples, calls_per_round=calls)
+
+
+def _control_call() -> float:
+    """A fixed piece of pure-Python work, timed: no database, no allocation to speak of."""
+    start = time.perf_counter_ns()
+    total = 0
+    for number in range(20_000):
+        total += number * number
+    return (time.perf_counter_ns() - start) / 1e9
+
+
+def machine_noise(policy: TimingPolicy) -> float:
+    """The machine's own noise: the coefficient of variation of a CPU-bound control loop
+    timed exactly as cells are. A cell's spread cannot be expected to beat it; a high figure
+    says the machine (its neighbours, its clock) was busy, not the code."""
+    return measure_calls(_control_call, policy).cv
