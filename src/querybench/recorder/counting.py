@@ -22,31 +22,9 @@ from querybench.recorder.allow import (
 from querybench.recorder.binds import Bind, resolve_bind, session_connections
 from querybench.recorder.callsite import callsite_of, find_caller
 from querybench.recorder.fingerprint import fingerprint, transaction_action
+from querybench.recorder.rows import ROW_CODE, ROW_OFFSET, ROW_SQL, Row, to_statement
 from querybench.recorder.statement import Statement, TransactionAction, TransactionEvent
-from querybench.recorder.tagging import origin_of
-from querybench.recorder.taps import (
-    LOCAL_RECORDERS,
-    ROW_BATCH,
-    ROW_CODE,
-    ROW_COMPILED,
-    ROW_DURATION,
-    ROW_ERROR,
-    ROW_FLUSHING,
-    ROW_OFFSET,
-    ROW_OPTIONS,
-    ROW_PARAMS,
-    ROW_ROWS,
-    ROW_SQL,
-    ROW_STARTED,
-    ROW_TAG,
-    CursorTap,
-    Row,
-    RowCount,
-    SessionTap,
-    Tap,
-    join,
-    leave,
-)
+from querybench.recorder.taps import LOCAL_RECORDERS, CursorTap, SessionTap, Tap, join, leave
 from querybench.recorder.usage import CartesianLoad, EagerLoadUsage, UsageLog
 from querybench.recorder.usage_tap import UsageTap
 
@@ -217,7 +195,7 @@ class QueryRecorder:
         """The stored statements, in the order they reached the cursor."""
         rows, built = self.stored, self._built
         if len(built) < len(rows):
-            built.extend(_statement(row) for row in rows[len(built) :])
+            built.extend(to_statement(row) for row in rows[len(built) :])
         return tuple(built)
 
     @property
@@ -292,26 +270,6 @@ class QueryRecorder:
 
     def __repr__(self) -> str:
         return f"<QueryRecorder {self.count} statements>"
-
-
-def _rows(rows: int | RowCount | None) -> int | None:
-    return rows[0] if isinstance(rows, list) else rows
-
-
-def _statement(row: Row) -> Statement:
-    code = row[ROW_CODE]
-    return Statement(
-        sql=row[ROW_SQL],
-        params=row[ROW_PARAMS],
-        started_ns=row[ROW_STARTED],
-        duration_ns=row[ROW_DURATION],
-        batch_size=row[ROW_BATCH] or 1,
-        executemany=row[ROW_BATCH] > 0,
-        rows=_rows(row[ROW_ROWS]),
-        callsite=None if code is None else callsite_of(code, row[ROW_OFFSET]),
-        origin=origin_of(row[ROW_TAG], row[ROW_OPTIONS], row[ROW_FLUSHING], row[ROW_COMPILED]),
-        error=row[ROW_ERROR],
-    )
 
 
 def count_queries(

@@ -16,11 +16,9 @@ only for a recorder that asks (``count_rows``).
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
-from functools import partial
 from sys import intern
 from time import perf_counter_ns
 from typing import Any, Protocol
@@ -31,55 +29,8 @@ from sqlalchemy.orm import Session
 
 from querybench.recorder.callsite import find_caller
 from querybench.recorder.fingerprint import is_transaction_control
+from querybench.recorder.rows import Row, SqliteCursor, count_fetched_rows
 from querybench.recorder.tagging import LOAD_OPTIONS_KEY, column_load_tag, loader_tag
-
-Row = tuple[Any, ...]
-"""What the hot path stores per statement; see the ``ROW_*`` indexes."""
-
-SqliteCursor = sqlite3.Cursor
-RowCount = list[int]
-"""A one-item list: the rows fetched so far from a SQLite SELECT (sqlite3 reports none)."""
-
-
-def _count_row(count: RowCount, cursor: Any, row: Any) -> Any:
-    count[0] += 1
-    return row
-
-
-def _count_row_then(count: RowCount, factory: Any, cursor: Any, row: Any) -> Any:
-    count[0] += 1
-    return factory(cursor, row)
-
-
-def count_fetched_rows(cursor: sqlite3.Cursor) -> RowCount:
-    """Count the rows SQLAlchemy fetches from ``cursor`` through its ``row_factory``.
-
-    A ``partial`` over a one-item list costs no Python call to set up, only one per row; a
-    row factory already on the cursor still runs after the count.
-    """
-    count = [0]
-    factory = cursor.row_factory
-    cursor.row_factory = (
-        partial(_count_row, count) if factory is None else partial(_count_row_then, count, factory)
-    )
-    return count
-
-
-(
-    ROW_SQL,
-    ROW_PARAMS,
-    ROW_STARTED,
-    ROW_DURATION,
-    ROW_BATCH,  # parameter sets of an executemany, 0 for a single execution
-    ROW_ROWS,  # cursor.rowcount, a RowCount (SQLite SELECT) or None
-    ROW_CODE,
-    ROW_OFFSET,
-    ROW_TAG,  # the tag of a load for one object, taken on the spot; else None
-    ROW_OPTIONS,  # the execution options: the ORM's loader state rides in them
-    ROW_FLUSHING,
-    ROW_COMPILED,
-    ROW_ERROR,
-) = range(13)
 
 LOCAL_RECORDERS: ContextVar[tuple[object, ...]] = ContextVar("querybench_local", default=())
 """Recorders limited to the current thread or asyncio task: those listed in its context."""
