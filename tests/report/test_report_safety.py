@@ -76,6 +76,8 @@ def test_hostile_names_sql_and_errors_render_as_text_never_as_markup(
     assert f"OperationalError: {ATTACK}" in text
     assert f"SELECT '{ATTACK}' FROM t" in text
     assert f"'{ATTACK}'" in page.find_all("pre", "sql")[0].text()
+    (spread,) = page.find_all("table", "spread")
+    assert spread.rows()[1][:4] == [f"Evil.{ATTACK}", "naive", "1", f"db{ATTACK}"]
     assert page.find_all("div", "partial")
 
 

@@ -13,6 +13,7 @@ from markupsafe import escape
 from querybench.report.compare import compare
 from querybench.report.findings import group_findings
 from querybench.report.headline import headline
+from querybench.report.spread import spread_summary
 from querybench.report.tables import baseline_markdown, findings_markdown, headline_markdown
 from querybench.runner.results import Results
 
@@ -63,6 +64,8 @@ def render_markdown(results: Results, *, baseline: Results | None = None) -> str
     wrong = [row for row in rows if row.claim_holds is False]
     if wrong:
         lines += [f"**{len(wrong)} of the seed's claims measured wrong** (marked ✗ above).", ""]
+    spread = spread_summary(results.cells, machine_noise=results.environment.machine_noise)
+    lines += [_inline(spread.sentence()), ""]
     if baseline is not None:
         changes = compare(baseline.cells, results.cells)
         regressions = sum(1 for change in changes if change.status == "regression")

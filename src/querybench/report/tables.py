@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from querybench.report.claims import claim_for
 from querybench.report.compare import CellChange
@@ -28,20 +29,24 @@ def variant_rank(variant: str) -> tuple[int, str]:
     return known, variant
 
 
-def _styled_html(
+def styled_html(
     frame: pd.DataFrame,
     classes: pd.DataFrame,
     css_class: str,
     table_id: str,
     breakable: Sequence[str] = (),
+    *,
+    cell_ids: bool = True,
 ) -> str:
     """``frame`` as an escaped HTML table whose cells carry ``classes``; ids start ``T_table_id``.
 
     Columns in ``breakable`` (dotted names) may wrap after dots and underscores; pandas escapes
-    each value before the formatter adds the ``<wbr>`` tags.
+    each value before the formatter adds the ``<wbr>`` tags. ``cell_ids=False`` leaves the
+    cells without ids, for long tables that nothing links into.
     """
     styler = (
-        frame.style.hide(axis="index")
+        Styler(frame, cell_ids=cell_ids)
+        .hide(axis="index")
         .format(escape="html")
         .format(_breakable, escape="html", subset=list(breakable))
         .format_index(escape="html", axis=1)
@@ -135,7 +140,7 @@ def headline_html(rows: Sequence[HeadlineRow], *, table_id: str = "headline") ->
     """The headline table as HTML, claims marked ``claim-wrong`` or ``claim-holds``."""
     frame = headline_frame(rows)
     classes = _headline_classes(frame, rows)
-    return _styled_html(frame, classes, "data headline", table_id, ["operation"])
+    return styled_html(frame, classes, "data headline", table_id, ["operation"])
 
 
 def headline_markdown(rows: Sequence[HeadlineRow]) -> str:
@@ -174,7 +179,7 @@ def claims_html(rows: Sequence[HeadlineRow]) -> str:
     for index, row in enumerate(claimed):
         classes.loc[index, ["naive -> joined", "verdict"]] = CLAIM_MARK[row.claim_holds]
     classes["measured on"] = "op"
-    return _styled_html(frame, classes, "data claims", "claims", ["measured on"])
+    return styled_html(frame, classes, "data claims", "claims", ["measured on"])
 
 
 # -- statements ----------------------------------------------------------------------------------
@@ -245,7 +250,7 @@ def baseline_html(changes: Sequence[CellChange]) -> str:
         classes.loc[index, :] = change.status
     classes["N"] = classes["N"] + " num"
     classes["operation"] = classes["operation"] + " op"
-    return _styled_html(frame, classes, "data baseline", "baseline", ["operation"])
+    return styled_html(frame, classes, "data baseline", "baseline", ["operation"])
 
 
 def baseline_markdown(changes: Sequence[CellChange]) -> str:

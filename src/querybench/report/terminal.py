@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from querybench.report.headline import HeadlineRow, headline
+from querybench.report.spread import spread_summary
 from querybench.runner.results import Cell
 
 
@@ -77,8 +78,15 @@ def claims_table(rows: Sequence[HeadlineRow]) -> Table | None:
     return table
 
 
-def print_summary(console: Console, cells: Sequence[Cell], *, findings_shown: int = 8) -> None:
-    """Print the headline table, failed cells and the first N+1 findings."""
+def print_summary(
+    console: Console,
+    cells: Sequence[Cell],
+    *,
+    findings_shown: int = 8,
+    machine_noise: float | None = None,
+) -> None:
+    """Print the headline table, the measurement spread (with the run's ``machine_noise``),
+    failed cells and the first findings."""
     rows = headline(cells)
     for backend in dict.fromkeys(row.backend for row in rows):
         title = f"Before / after on {backend} (statements, median latency; measured in this run)"
@@ -86,6 +94,14 @@ def print_summary(console: Console, cells: Sequence[Cell], *, findings_shown: in
     claims = claims_table(rows)
     if claims is not None:
         console.print(claims)
+    # One logical line (soft_wrap), so a CI log can be searched for it; the terminal wraps it.
+    console.print(
+        f"{spread_summary(cells, machine_noise=machine_noise).sentence()} "
+        "Every cell's CV is in results.csv and report.html.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     failed = [cell for cell in cells if cell.status != "ok"]
     for cell in failed:
         # Plain text: scenario names and error messages contain brackets of their own.
