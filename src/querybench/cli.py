@@ -75,7 +75,7 @@ def _sizes_option(text: str | None) -> tuple[int, ...] | None:
 @click.option(
     "--min-time",
     type=click.FloatRange(min=0),
-    default=0.2,
+    default=0.15,
     show_default=True,
     help="Minimum seconds of timed rounds per cell.",
 )

@@ -73,6 +73,18 @@ def test_the_machine_noise_is_quoted_in_every_renderer(mixed: Results) -> None:
     assert (SENTENCE + clause) in out.getvalue()
 
 
+def test_cells_measured_again_are_counted(make_cell: Callable[..., Cell]) -> None:
+    first = timed(make_cell, "naive", 1, 0.05)
+    again = timed(make_cell, "naive", 10, 0.04)
+    assert again.latency is not None
+    again = dataclasses.replace(again, latency=dataclasses.replace(again.latency, attempts=2))
+    assert spread_summary([first, again]).sentence() == (
+        "Spread: coefficient of variation under 10% in every timed cell (2); the highest: "
+        "QueryHelper.count[naive] @ N=1 on sqlite 5.0%. 1 cell was measured again after a "
+        "disturbed attempt (CV 10% or more; the last attempt is kept)."
+    )
+
+
 def test_more_than_three_over_the_limit_names_the_worst_three(
     make_cell: Callable[..., Cell],
 ) -> None:
@@ -157,14 +169,15 @@ def test_html_lists_every_timed_cell_sorted_with_its_cv_and_marks_the_noisy(
     assert "open" not in details.attrs
     (table,) = details.find_all("table", "spread")
     assert table.rows() == [
-        ["operation", "variant", "N", "backend", "median", "IQR", "CV", "rounds × calls"],
-        [COUNT, "naive", "10", "sqlite", "1.00 ms", "200 µs", "5.0%", "25 × 80"],
-        [COUNT, "naive", "100", "sqlite", "1.00 ms", "200 µs", "30.0%", "6 × 1"],
-        [COUNT, "eager", "10", "sqlite", "1.00 ms", "200 µs", "12.0%", "12 × 40"],
+        ["operation", "variant", "N", "backend", "median", "IQR", "CV", "rounds × calls"]
+        + ["attempt"],
+        [COUNT, "naive", "10", "sqlite", "1.00 ms", "200 µs", "5.0%", "25 × 80", "1"],
+        [COUNT, "naive", "100", "sqlite", "1.00 ms", "200 µs", "30.0%", "6 × 1", "1"],
+        [COUNT, "eager", "10", "sqlite", "1.00 ms", "200 µs", "12.0%", "12 × 40", "1"],
     ]
     # Every cell of the 30% and 12% rows carries the mark, no cell of the 5% row does.
     marks = [["noisy" in td.classes for td in tr.find_all("td")] for tr in table.find_all("tr")[1:]]
-    assert marks == [[False] * 8, [True] * 8, [True] * 8]
+    assert marks == [[False] * 9, [True] * 9, [True] * 9]
     assert [td.text() for td in table.find_all("td", "cv") if "noisy" in td.classes] == [
         "30.0%",
         "12.0%",

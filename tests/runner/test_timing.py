@@ -11,7 +11,13 @@ import pytest
 from reliability.reliability_checks import sample_results
 
 from querybench.runner.results import read_results, write_results
-from querybench.runner.timing import TimingPolicy, calibrate, machine_noise, measure_calls
+from querybench.runner.timing import (
+    TimingPolicy,
+    calibrate,
+    machine_noise,
+    measure_calls,
+    measure_steady,
+)
 
 
 def scripted(times: list[float]) -> Callable[[], float]:
@@ -37,10 +43,38 @@ def test_a_call_longer_than_a_round_runs_once_per_round() -> None:
 
 def test_rounds_average_their_calls_and_stop_at_min_time() -> None:
     policy = TimingPolicy(min_time=0.1, min_rounds=3, warmup_rounds=1, min_round_time=0.01)
-    latency = measure_calls(scripted([0.5, 0.004]), policy)  # the warm-up call is slow
+    latency = measure_calls(scripted([0.03, 0.004]), policy)  # the warm-up call is slow
     assert latency.calls_per_round == 3  # ceil(0.01 / 0.004)
     assert latency.rounds == 9  # 9 rounds of 12 ms pass 0.1 s
     assert (latency.median, latency.cv) == (pytest.approx(0.004), 0.0)
+
+
+def test_a_call_of_four_rounds_or_more_skips_calibration() -> None:
+    policy = TimingPolicy(min_time=0.0, min_rounds=5, warmup_rounds=1, min_round_time=0.025)
+    calls: list[float] = []
+
+    def long_call() -> float:
+        calls.append(0.3)
+        return 0.3
+
+    latency = measure_calls(long_call, policy)
+    assert (latency.calls_per_round, latency.rounds, len(calls)) == (1, 5, 6)  # warm-up + 5
+
+
+def test_a_disturbed_measurement_is_taken_again_and_says_so() -> None:
+    policy = TimingPolicy(min_time=0.0, min_rounds=4, warmup_rounds=0, min_round_time=0.0)
+    # first attempt: a calibration call, then rounds of 1, 3, 1, 3 ms (CV 58%); then steady
+    times = [0.001, 0.001, 0.003, 0.001, 0.003, 0.002, 0.002, 0.002, 0.002, 0.002]
+    latency = measure_steady(scripted(times), policy)
+    assert (latency.attempts, latency.rounds, latency.cv) == (2, 4, 0.0)
+    assert latency.median == pytest.approx(0.002)
+
+
+def test_a_machine_that_stays_noisy_gets_max_attempts_and_keeps_the_last() -> None:
+    policy = TimingPolicy(min_time=0.0, min_rounds=2, warmup_rounds=0, min_round_time=0.0)
+    # one calibration call, then every attempt's two rounds are 1 ms and 3 ms
+    latency = measure_steady(scripted([0.001] + [0.001, 0.003] * 3), policy)
+    assert (latency.attempts, latency.samples) == (3, (0.001, 0.003))
 
 
 def test_machine_noise_is_a_coefficient_of_variation_and_round_trips(tmp_path: Path) -> None:

@@ -54,6 +54,7 @@ class Spread:
     worst: tuple[Cell, ...]  # the timed cells of highest CV, highest first (at most 3)
     limit: float = CV_LIMIT
     machine_noise: float | None = None  # the control loop's CV (Environment.machine_noise)
+    remeasured: int = 0  # timed cells whose first measurement was disturbed and taken again
 
     @property
     def noisy(self) -> int:
@@ -71,14 +72,21 @@ class Spread:
         return self.steady / self.timed if self.timed else None
 
     def sentence(self) -> str:
-        """One line: the share of timed cells under the limit, the worst cells over it, and
-        the machine's own noise when it was measured."""
-        if self.machine_noise is None:
-            return self._cells_sentence()
-        return (
-            f"{self._cells_sentence()} The machine's own noise (a CPU-bound control loop timed "
-            f"the same way, before the first cell): CV {percent(self.machine_noise)}."
-        )
+        """One line: the share of timed cells under the limit, the worst cells over it, how
+        many were measured again, and the machine's own noise when it was measured."""
+        parts = [self._cells_sentence()]
+        if self.remeasured:
+            cells = "cell was" if self.remeasured == 1 else "cells were"
+            parts.append(
+                f"{self.remeasured} {cells} measured again after a disturbed attempt "
+                f"(CV {self.limit_text} or more; the last attempt is kept)."
+            )
+        if self.machine_noise is not None:
+            parts.append(
+                "The machine's own noise (a CPU-bound control loop timed the same way, before "
+                f"the first cell): CV {percent(self.machine_noise)}."
+            )
+        return " ".join(parts)
 
     def _cells_sentence(self) -> str:
         limit = self.limit_text
@@ -127,4 +135,5 @@ def spread_summary(
         worst=tuple(ranked[:WORST_SHOWN]),
         limit=limit,
         machine_noise=machine_noise,
+        remeasured=sum(cell.latency.attempts > 1 for cell in timed if cell.latency is not None),
     )

@@ -17,7 +17,8 @@ from querybench.report.terminal import duration
 from querybench.runner.results import Cell
 
 SPREAD_COLUMNS = ["operation", "variant", "N", "backend", "median", "IQR", "CV", "rounds × calls"]
-SPREAD_NUMERIC = ["N", "median", "IQR", "CV", "rounds × calls"]
+SPREAD_COLUMNS += ["attempt"]
+SPREAD_NUMERIC = ["N", "median", "IQR", "CV", "rounds × calls", "attempt"]
 
 
 def _ordered(cells: Sequence[Cell]) -> list[Cell]:
@@ -29,7 +30,8 @@ def _ordered(cells: Sequence[Cell]) -> list[Cell]:
 
 
 def spread_frame(cells: Sequence[Cell]) -> pd.DataFrame:
-    """One row per timed cell: median, interquartile range, CV, rounds x calls per round."""
+    """One row per timed cell: median, interquartile range, CV, rounds x calls per round, and
+    which attempt the figures come from (a disturbed measurement is taken again)."""
     rows = []
     for cell in _ordered(cells):
         latency = cell.latency
@@ -44,6 +46,7 @@ def spread_frame(cells: Sequence[Cell]) -> pd.DataFrame:
                 "IQR": duration(latency.iqr),
                 "CV": percent(latency.cv),
                 "rounds × calls": f"{latency.rounds} × {latency.calls_per_round}",
+                "attempt": str(latency.attempts),
             }
         )
     return pd.DataFrame(rows, columns=SPREAD_COLUMNS)
