@@ -169,8 +169,17 @@ def test_html_lists_every_timed_cell_sorted_with_its_cv_and_marks_the_noisy(
     assert "open" not in details.attrs
     (table,) = details.find_all("table", "spread")
     assert table.rows() == [
-        ["operation", "variant", "N", "backend", "median", "IQR", "CV", "rounds × calls"]
-        + ["attempt"],
+        [
+            "operation",
+            "variant",
+            "N",
+            "backend",
+            "median",
+            "IQR",
+            "CV",
+            "rounds × calls",
+            "attempt",
+        ],
         [COUNT, "naive", "10", "sqlite", "1.00 ms", "200 µs", "5.0%", "25 × 80", "1"],
         [COUNT, "naive", "100", "sqlite", "1.00 ms", "200 µs", "30.0%", "6 × 1", "1"],
         [COUNT, "eager", "10", "sqlite", "1.00 ms", "200 µs", "12.0%", "12 × 40", "1"],
