@@ -6,15 +6,11 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 
 import click
 
+from querybench.cli_messages import click_message, one_line, show_warning
 from querybench.errors import Interrupted, QuerybenchError
-
-if TYPE_CHECKING:
-    from querybench.runner.job import RunOptions as RunOptionsType
-    from querybench.runner.job import RunState as RunStateType
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,65 +101,11 @@ def run(
         out=out,
         policy=TimingPolicy(min_time=min_time, min_rounds=rounds),
     )
+    from querybench.cli_run import run_with_progress
+
     exit_code = run_with_progress(options, RunState())
     if exit_code:
         raise click.exceptions.Exit(exit_code)
-
-
-def run_with_progress(options: RunOptionsType, state: RunStateType) -> int:
-    """Run with a progress bar on stderr, then print the summary; returns the exit status."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from querybench.report.terminal import print_summary
-    from querybench.runner.job import Interrupted, run_job, sigterm_as_interrupt
-    from querybench.scenarios.builtin import payments_registry
-
-    # Wide enough that the table never wraps when stdout is a file or a CI log.
-    console = Console(width=None if sys.stdout.isatty() else 200)
-    # No auto refresh: its thread wakes 10 times a second and takes the GIL inside timed
-    # rounds. The bar is redrawn between cells instead, where nothing is being timed.
-    progress = Progress(
-        TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
-        console=Console(stderr=True), transient=True, auto_refresh=False,
-        disable=not sys.stderr.isatty(),  # off a terminal it would only print a blank line
-    )  # fmt: skip
-    task = progress.add_task("measuring", total=None)
-    exit_code = 0
-    with progress:
-        try:
-            with sigterm_as_interrupt():
-                run_job(
-                    payments_registry(),
-                    options,
-                    state,
-                    on_start=lambda cells: progress.update(task, total=len(cells), refresh=True),
-                    on_cell=lambda plan, _: progress.update(
-                        task, advance=1, description=plan.label[:70], refresh=True
-                    ),
-                )
-        except Interrupted as stop:
-            exit_code = stop.exit_code
-    if state.results is not None:
-        from querybench.report.html import write_html
-
-        print_summary(
-            console,
-            state.results.cells,
-            machine_noise=state.results.environment.machine_noise,
-        )
-        # An interrupted run still gets its report, marked partial.
-        source, html = options.out / "results.json", options.out / "report.html"
-        state.written.append(
-            write_html(state.results, html, source=str(source), partial=bool(exit_code))
-        )
-        kept = len(state.results.cells)
-        where = ", ".join(str(path) for path in state.written) or "nothing written"
-        if exit_code:
-            console.print(f"interrupted: kept {kept} finished cells (partial) in {where}")
-        else:
-            console.print(f"wrote {where}")
-    return exit_code
 
 
 @cli.command()
@@ -340,26 +282,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = ["--debug", *(arg for arg in args if arg != "--debug")]
     try:
         with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
+            warnings.showwarning = show_warning
             # Not standalone, click returns the code of a raised Exit instead of raising it.
             status = cli.main(args=args, prog_name="querybench", standalone_mode=False)
     except QuerybenchError as error:
         if debug:
             raise
-        click.echo(f"querybench: error: {_one_line(str(error))}", err=True)
+        click.echo(f"querybench: error: {one_line(str(error))}", err=True)
         return 2
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as error:
         if debug:
             raise
-        click.echo(f"querybench: error: {_click_message(error)}", err=True)
+        click.echo(f"querybench: error: {click_message(error)}", err=True)
         return 2
     except OSError as error:  # a file we were told to read or write: the disk, not a bug
         if debug:
             raise
         where = f"{error.filename}: " if error.filename else ""
-        reason = _one_line(where + (error.strerror or str(error)))
+        reason = one_line(where + (error.strerror or str(error)))
         click.echo(f"querybench: error: {reason}", err=True)
         return 2
     except Interrupted as stop:
@@ -369,30 +311,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("querybench: interrupted", err=True)
         return 130
     return status if isinstance(status, int) else 0
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _click_message(error: click.ClickException) -> str:
-    """Click's message on one line, with where to find help (its usage block is dropped)."""
-    message = _one_line(error.format_message())
-    context = getattr(error, "ctx", None)
-    if isinstance(context, click.Context):
-        message += f" (see '{context.command_path} --help')"
-    return message
-
-
-def _show_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    file: TextIO | None = None,
-    line: str | None = None,
-) -> None:
-    click.echo(f"querybench: warning: {_one_line(str(message))}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

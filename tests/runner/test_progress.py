@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from querybench.cli import run_with_progress
+from querybench.cli_run import run_with_progress
 from querybench.runner import job
 from querybench.runner.job import RunOptions, RunState
 
