@@ -12,10 +12,11 @@ from rich.console import Console
 
 from querybench.report.html import render_html
 from querybench.report.markdown import render_markdown
-from querybench.report.spread import is_noisy, percent, spread_summary
+from querybench.report.spread import percent, spread_summary
 from querybench.report.terminal import print_summary
 from querybench.runner.results import Cell, Environment, Results
 from querybench.runner.timing import Latency
+from querybench.runner.timing import is_disturbed as is_noisy
 
 Parse = Callable[[str], Any]
 COUNT = "QueryHelper.count"

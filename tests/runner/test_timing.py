@@ -70,6 +70,14 @@ def test_a_disturbed_measurement_is_taken_again_and_says_so() -> None:
     assert latency.median == pytest.approx(0.002)
 
 
+def test_a_tenth_that_floating_point_puts_just_under_is_taken_again() -> None:
+    # two rounds of 1.3 ms -+ d with a CV of exactly 10%, which floating point makes 0.0999...
+    policy = TimingPolicy(min_time=0.0, min_rounds=2, warmup_rounds=0, min_round_time=0.0)
+    d = 0.0013 * 0.1 * 2**0.5 / 2  # the stdev of two rounds mean -+ d is d * sqrt(2)
+    latency = measure_steady(scripted([0.0013, 0.0013 - d, 0.0013 + d]), policy)
+    assert latency.attempts == 2  # then steady: the script repeats its last call
+
+
 def test_a_machine_that_stays_noisy_gets_max_attempts_and_keeps_the_last() -> None:
     policy = TimingPolicy(min_time=0.0, min_rounds=2, warmup_rounds=0, min_round_time=0.0)
     # one calibration call, then every attempt's two rounds are 1 ms and 3 ms

@@ -85,11 +85,11 @@ def relationship_load_tag(state: ORMExecuteState) -> Tag:
     )
 
 
-def loader_tag(execution_options: Mapping[Any, Any], compiled: Any) -> Tag | None:
-    """The tag of a relationship load from what the cursor event kept; None for other statements."""
-    load_options: Any = execution_options.get(LOAD_OPTIONS_KEY)
-    if load_options is None:
-        return None
+def loader_tag(
+    load_options: Any, execution_options: Mapping[Any, Any], compiled: Any
+) -> Tag | None:
+    """The tag of a relationship load from what the cursor event kept; None for other
+    statements. ``load_options`` is the ORM's, from ``execution_options``."""
     path = getattr(_compile_options(compiled), "_current_path", None)
     if not path:  # the root path: an explicit statement
         return None
@@ -135,7 +135,9 @@ def origin_of(
 ) -> Origin:
     """Build the :class:`Origin` of a recorded statement from what the hot path kept."""
     if tag is None and execution_options:
-        tag = loader_tag(execution_options, compiled)
+        load_options = execution_options.get(LOAD_OPTIONS_KEY)
+        if load_options is not None:
+            tag = loader_tag(load_options, execution_options, compiled)
     if tag is not None:
         if tag[0] == "lazy_load":
             prop, cls, identity = tag[1], tag[2], tag[3]

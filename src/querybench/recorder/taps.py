@@ -111,7 +111,7 @@ def _tag_now(load_options: Any, options: Any, compiled: Any) -> Any:
     afterwards (a rollback). The hot path calls this only for such loads."""
     if load_options._refresh_state is not None:
         return column_load_tag(load_options, compiled)
-    return loader_tag(options, compiled)
+    return loader_tag(load_options, options, compiled)
 
 
 class CursorTap(Tap):

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from querybench.runner.results import Cell
+from querybench.runner.timing import STEADY_CV, is_disturbed
 
-CV_LIMIT = 0.10
+CV_LIMIT = STEADY_CV
 WORST_SHOWN = 3
 
 
@@ -28,16 +29,6 @@ def percent(fraction: float, decimals: int = 1) -> str:
     # round() first: 0.123 * 1000 is 122.99999999999999 in binary floating point.
     truncated = math.floor(round(fraction * scale, 6)) / 10**decimals
     return f"{truncated:.{decimals}f}%"
-
-
-def is_noisy(cv: float, limit: float = CV_LIMIT) -> bool:
-    """Whether a CV is at or over ``limit``.
-
-    Compared at the precision :func:`percent` shows, so a CV that floating point makes
-    0.09999999999 (a standard deviation of exactly a tenth of the mean) reads 10.0% and counts
-    as 10%, not as under it.
-    """
-    return round(cv, 9) >= limit
 
 
 def cell_label(cell: Cell) -> str:
@@ -131,7 +122,7 @@ def spread_summary(
     ranked = sorted(timed, key=_cv, reverse=True)
     return Spread(
         timed=len(timed),
-        steady=sum(not is_noisy(_cv(cell), limit) for cell in timed),
+        steady=sum(not is_disturbed(_cv(cell), limit) for cell in timed),
         worst=tuple(ranked[:WORST_SHOWN]),
         limit=limit,
         machine_noise=machine_noise,

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from querybench.report.spread import CV_LIMIT, is_noisy, percent, timed_cells
+from querybench.report.spread import CV_LIMIT, percent, timed_cells
 from querybench.report.tables import styled_html, variant_rank
 from querybench.report.terminal import duration
 from querybench.runner.results import Cell
+from querybench.runner.timing import is_disturbed
 
 SPREAD_COLUMNS = ["operation", "variant", "N", "backend", "median", "IQR", "CV", "rounds × calls"]
 SPREAD_COLUMNS += ["attempt"]
@@ -61,7 +62,7 @@ def spread_html(cells: Sequence[Cell], *, limit: float = CV_LIMIT) -> str:
     classes[SPREAD_NUMERIC] = "num"
     classes["CV"] = "num cv"
     for index, cell in enumerate(ordered):
-        if cell.latency is not None and is_noisy(cell.latency.cv, limit):
+        if cell.latency is not None and is_disturbed(cell.latency.cv, limit):
             classes.loc[index, :] = classes.loc[index, :] + " noisy"
     # 250 rows in a default run: per-cell ids (nothing links to a cell) add 40% to the table.
     return styled_html(frame, classes, "data spread", "spread", ["operation"], cell_ids=False)

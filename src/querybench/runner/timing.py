@@ -86,6 +86,19 @@ def _stored(samples: list[float]) -> tuple[float, ...]:
     return tuple(float(f"{sample:.9g}") for sample in samples)
 
 
+STEADY_CV = 0.10
+"""Rounds that vary by this coefficient of variation or more make a disturbed measurement."""
+
+
+def is_disturbed(cv: float, limit: float = STEADY_CV) -> bool:
+    """Whether rounds of coefficient of variation ``cv`` vary by ``limit`` or more.
+
+    Compared at 9 decimal places: a standard deviation of exactly a tenth of the mean comes
+    out of floating point as 0.09999999999, and must count as 10%, as it reads.
+    """
+    return round(cv, 9) >= limit
+
+
 @dataclass(frozen=True, slots=True)
 class TimingPolicy:
     """How long to measure each cell."""
@@ -101,7 +114,7 @@ class TimingPolicy:
     # A measurement whose rounds vary by steady_cv or more was disturbed (by a neighbour, a
     # clock change): it is taken again, up to max_attempts in all, and the cell keeps the last
     # one with its attempt number. The discarded attempts' figures are not mixed in.
-    steady_cv: float = 0.10
+    steady_cv: float = STEADY_CV
     max_attempts: int = 3
 
 
@@ -110,8 +123,9 @@ def heap_frozen() -> Iterator[None]:
     """Move every object alive now out of the garbage collector's sight for the block.
 
     The dataset's inputs, the registry and the libraries are alive for the whole run; without
-    this every ``gc.collect()`` between cells scans them all again (about 80 ms each, 20 s of
-    a default run). Objects made inside the block are collected as usual.
+    this every full collection between two timed calls scans them all again (an explicit
+    ``gc.collect()`` per cell took about 80 ms, 20 s of a default run). Objects made inside
+    the block are collected as usual.
     """
     gc.collect()
     gc.freeze()
@@ -170,7 +184,7 @@ def measure_steady(call: Callable[[], float], policy: TimingPolicy) -> Latency:
     the first one's calls per round (no second warm-up or calibration)."""
     latency = measure_calls(call, policy)
     attempt = 1
-    while latency.cv >= policy.steady_cv and attempt < policy.max_attempts:
+    while is_disturbed(latency.cv, policy.steady_cv) and attempt < policy.max_attempts:
         latency = measure_calls(call, policy, calls=latency.calls_per_round)
         attempt += 1
     return replace(latency, attempts=attempt)
