@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - greenlet is only needed for asyncio
     _current_greenlet = None
 
 _EXTERNAL, _INTERNAL, _FLUSH = 0, 1, 2
+_getframe = sys._getframe
 _INTERNAL_DIRS = (
     str(Path(sqlalchemy.__file__).parent) + os.sep,
     str(Path(__file__).parent) + os.sep,
@@ -42,15 +43,26 @@ _decisions: dict[int, int] = {id(_FLUSH_CODE): _FLUSH}
 _known: list[CodeType] = [_FLUSH_CODE]
 
 # Materialising frame objects is the expensive part of a walk (every f_back creates one), so
-# walks are remembered: (depth of the user frame, the code of the SQLAlchemy frame it called,
-# its own code, whether a flush frame lay below it). A later statement that finds that same
-# SQLAlchemy entry and that same user code at that same depth reuses the answer; a loop over
-# one call site hits every time. The entry check matters: without it a statement from a helper
-# function one frame deeper would be credited to its caller, whenever the caller's earlier
-# statement (a commit) had left a path of that depth. (Only a user callback run inside
-# SQLAlchemy at exactly the depth of another path could still be mistaken for it.) Newest
-# first; the tuple is replaced whole, never mutated, so threads can read it without a lock.
-_paths: tuple[tuple[int, CodeType | None, CodeType, bool], ...] = ()
+# walks are remembered: (depth of the user frame, its code, its instruction offset, the answer).
+# A later statement that finds that same code at that same instruction at that same depth
+# reuses the answer; a loop over one call site hits every time, and the probe costs one frame
+# object, the user's, which stays materialised while that function runs (the SQLAlchemy frames
+# below it are new for every statement: checking one of them would cost a frame object each
+# time). The offset matters: without it a statement from a helper function one frame deeper
+# would be credited to its caller, whenever the caller's earlier statement (a commit) had left
+# a path of that depth; with it, the caller would have to be at the very instruction that
+# called SQLAlchemy directly before. (Only a user callback run inside SQLAlchemy at exactly the
+# depth of another path could still be mistaken for it.) Newest first; the tuple is replaced
+# whole, never mutated, so threads can read it without a lock.
+Caller = tuple[CodeType | None, int, bool]
+"""``(code, offset, inside a flush)`` of the user frame behind a statement; code None if none."""
+
+Probe = tuple[int, CodeType | None, int, Caller]
+"""``(depth, code, offset, answer)``: the frame at that depth runs that code at that offset."""
+
+_paths: tuple[Probe, ...] = ()
+_NO_CALLER: Caller = (None, 0, False)
+_NO_CALLER_FLUSHING: Caller = (None, 0, True)
 
 
 def _decide(code: CodeType) -> int:
@@ -72,33 +84,47 @@ def _decide(code: CodeType) -> int:
     return decision
 
 
-def find_caller(depth: int) -> tuple[CodeType | None, int, bool]:
+def find_caller(depth: int) -> Caller:
     """The user code calling into SQLAlchemy: ``(code, offset, inside a flush)``, code None if none.
 
     ``depth`` is where the walk starts, counted like ``sys._getframe(depth)`` from the caller.
     The offset is the frame's ``f_lasti``; :func:`callsite_of` turns it into a line number later
-    (``f_lineno`` decodes the line table, several times the cost of the rest of a probe).
+    (``f_lineno`` decodes the line table, several times the cost of the rest of a probe). A
+    remembered answer is returned as it was stored: callers must not rely on a new tuple.
+    """
+    return find_path(depth + 1)[3]
+
+
+def find_path(depth: int) -> Probe:
+    """:func:`find_caller`'s answer in its remembered path, the depth counted from the caller.
+
+    A caller that probes again and again from the same frame (the cursor event) keeps the last
+    path and checks it itself first: ``sys._getframe(path[0])`` is the frame of code ``path[1]``
+    at offset ``path[2]`` if the answer ``path[3]`` still holds. A path that cannot be checked
+    (no user frame, or one reached through greenlets) has code None, which no frame matches.
     """
     depth += 1  # count from this frame
-    for path_depth, entry_code, user_code, flushing in _paths:
+    for path_depth, code, offset, answer in _paths:
         try:
-            entry = sys._getframe(path_depth - 1)
+            frame = _getframe(path_depth)
         except ValueError:
             continue
-        if entry.f_code is entry_code:
-            frame = entry.f_back
-            if frame is not None and frame.f_code is user_code:
-                return user_code, frame.f_lasti, flushing
-    return _walk(sys._getframe(depth), depth)
+        if frame.f_code is code and frame.f_lasti == offset:
+            return path_depth - 1, code, offset, answer
+    answer = _walk(_getframe(depth), depth)
+    path = _paths[0] if _paths else None
+    if path is not None and path[3] is answer:  # the walk remembered it
+        return path[0] - 1, path[1], path[2], answer
+    return 0, None, -1, answer
 
 
-def _walk(frame: FrameType | None, depth: int) -> tuple[CodeType | None, int, bool]:
+def _walk(frame: FrameType | None, depth: int) -> Caller:
     """The full walk, frame by frame; remembers its path for :func:`find_caller`."""
     global _paths
     flushing = False
     decisions = _decisions
     greenlet: Any = None
-    entry: CodeType | None = None  # the internal frame the user frame called
+    internal_below = False  # did the user frame call an internal one (not this module's own)?
     while True:
         while frame is not None:
             code = frame.f_code
@@ -106,21 +132,22 @@ def _walk(frame: FrameType | None, depth: int) -> tuple[CodeType | None, int, bo
             if decision is None:
                 decision = _decide(code)
             if decision == _EXTERNAL:
-                if greenlet is None and entry is not None:
-                    _paths = ((depth, entry, code, flushing), *_paths[: _MAX_PATHS - 1])
-                return code, frame.f_lasti, flushing
+                answer: Caller = (code, frame.f_lasti, flushing)
+                if greenlet is None and internal_below:
+                    _paths = ((depth, code, answer[1], answer), *_paths[: _MAX_PATHS - 1])
+                return answer
             if decision == _FLUSH:
                 flushing = True
-            entry = code
+            internal_below = True
             frame = frame.f_back
             depth += 1
         # Out of frames: under asyncio we are in SQLAlchemy's greenlet; its parent awaits.
         # Paths through greenlets are not remembered: depths do not carry across them.
         if _current_greenlet is None:
-            return None, 0, flushing
+            return _NO_CALLER_FLUSHING if flushing else _NO_CALLER
         greenlet = (_current_greenlet() if greenlet is None else greenlet).parent
         if greenlet is None:
-            return None, 0, flushing
+            return _NO_CALLER_FLUSHING if flushing else _NO_CALLER
         frame = greenlet.gr_frame
 
 

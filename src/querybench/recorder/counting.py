@@ -22,7 +22,7 @@ from querybench.recorder.allow import (
 from querybench.recorder.binds import Bind, resolve_bind, session_connections
 from querybench.recorder.callsite import callsite_of, find_caller
 from querybench.recorder.fingerprint import fingerprint, transaction_action
-from querybench.recorder.rows import ROW_CODE, ROW_OFFSET, ROW_SQL, Row, to_statement
+from querybench.recorder.rows import ROW_CALLER, ROW_SQL, Row, to_statement
 from querybench.recorder.statement import Statement, TransactionAction, TransactionEvent
 from querybench.recorder.taps import LOCAL_RECORDERS, CursorTap, SessionTap, Tap, join, leave
 from querybench.recorder.usage import CartesianLoad, EagerLoadUsage, UsageLog
@@ -91,7 +91,8 @@ class QueryRecorder:
     def add(self, row: Row, transaction: bool) -> None:
         """Take one statement from a tap (which appends most to :attr:`stored` itself)."""
         if transaction:
-            self._transactions.append((None, row[ROW_SQL], row[ROW_CODE], row[ROW_OFFSET]))
+            code, offset, _ = row[ROW_CALLER]
+            self._transactions.append((None, row[ROW_SQL], code, offset))
             if not self.include_transaction_control:
                 return
         if len(self.stored) < self.max_stored:

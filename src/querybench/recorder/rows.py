@@ -51,35 +51,36 @@ def count_fetched_rows(cursor: sqlite3.Cursor) -> RowCount:
     ROW_SQL,
     ROW_PARAMS,
     ROW_STARTED,
-    ROW_DURATION,
-    ROW_BATCH,  # parameter sets of an executemany, 0 for a single execution
-    ROW_ROWS,  # cursor.rowcount, a RowCount (SQLite SELECT) or None
-    ROW_CODE,
-    ROW_OFFSET,
+    ROW_ENDED,
+    ROW_MANY,  # an executemany? (its parameter sets are ROW_PARAMS)
+    ROW_ROWS,  # cursor.rowcount as read (-1 or None: unknown), or a RowCount (SQLite SELECT)
+    ROW_CALLER,  # callsite.Caller: (code, offset, inside a flush), shared by a call site's rows
     ROW_TAG,  # the tag of a load for one object, taken on the spot; else None
     ROW_OPTIONS,  # the execution options: the ORM's loader state rides in them
-    ROW_FLUSHING,
     ROW_COMPILED,
-    ROW_ERROR,
-) = range(13)
+    ROW_ERROR,  # only in the row of a statement that failed: the exception's class name
+) = range(11)
 
 
 def _rows(rows: int | RowCount | None) -> int | None:
-    return rows[0] if isinstance(rows, list) else rows
+    if isinstance(rows, list):
+        return rows[0]
+    return None if rows is None or rows < 0 else rows
 
 
 def to_statement(row: Row) -> Statement:
     """The :class:`Statement` record of a raw row: call site and origin are worked out here."""
-    code = row[ROW_CODE]
+    code, offset, flushing = row[ROW_CALLER]
+    batch = len(row[ROW_PARAMS]) if row[ROW_MANY] else 0
     return Statement(
         sql=row[ROW_SQL],
         params=row[ROW_PARAMS],
         started_ns=row[ROW_STARTED],
-        duration_ns=row[ROW_DURATION],
-        batch_size=row[ROW_BATCH] or 1,
-        executemany=row[ROW_BATCH] > 0,
+        duration_ns=row[ROW_ENDED] - row[ROW_STARTED],
+        batch_size=batch or 1,
+        executemany=batch > 0,
         rows=_rows(row[ROW_ROWS]),
-        callsite=None if code is None else callsite_of(code, row[ROW_OFFSET]),
-        origin=origin_of(row[ROW_TAG], row[ROW_OPTIONS], row[ROW_FLUSHING], row[ROW_COMPILED]),
-        error=row[ROW_ERROR],
+        callsite=None if code is None else callsite_of(code, offset),
+        origin=origin_of(row[ROW_TAG], row[ROW_OPTIONS], flushing, row[ROW_COMPILED]),
+        error=row[ROW_ERROR] if len(row) > ROW_ERROR else None,
     )

@@ -8,10 +8,11 @@ thread dispatches an event on the same target can fail; with a shared tap that o
 when a target goes from unwatched to watched and back. And the per-statement work (timing,
 stack walk) is done once, however many recorders are nested.
 
-The hot path is :meth:`CursorTap._after`: a clock read, a call-site probe (one frame, usually), a
-tuple, and an append per recorder. Formatting, fingerprinting and origins happen later, on
-demand. Counting the rows a SQLite SELECT fetches costs a Python call per row, so it is done
-only for a recorder that asks (``count_rows``).
+The hot path is :meth:`CursorTap._after`: a clock read, a call-site probe (the tap first checks
+the frame where the last statement's caller was: one frame object, usually one that exists
+already), a tuple, and an append per recorder. Formatting, fingerprinting and origins happen
+later, on demand. Counting the rows a SQLite SELECT fetches costs a Python call per row, so it is
+done only for a recorder that asks (``count_rows``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
-from sys import intern
+from sys import _getframe, intern
 from time import perf_counter_ns
 from typing import Any, Protocol
 
@@ -27,7 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.orm import Session
 
-from querybench.recorder.callsite import find_caller
+from querybench.recorder.callsite import Probe, find_caller, find_path
 from querybench.recorder.fingerprint import is_transaction_control
 from querybench.recorder.rows import Row, SqliteCursor, count_fetched_rows
 from querybench.recorder.tagging import LOAD_OPTIONS_KEY, column_load_tag, loader_tag
@@ -135,6 +136,7 @@ class CursorTap(Tap):
         )
         self._started: dict[Any, int] = {}
         self._texts: dict[str, tuple[str, bool]] = {}
+        self._path: Probe = (0, None, -1, (None, 0, False))  # matches no frame
 
     def _before(
         self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
@@ -152,34 +154,40 @@ class CursorTap(Tap):
         recorders = self.interested() if self.scoped else self.recorders
         if not recorders:
             return
-        code, offset, flushing = find_caller(1)
+        # the call site: the path of the last statement, checked here first, saves a call
+        depth, code, offset, caller = self._path
+        try:
+            frame: Any = _getframe(depth)
+        except ValueError:  # a shallower stack than last time
+            frame = None
+        if frame is None or frame.f_code is not code or frame.f_lasti != offset:
+            self._path = path = find_path(1)
+            caller = path[3]
         text = self._texts.get(statement) or self._learn(statement)
         rows = cursor.rowcount
-        if rows is None or rows < 0:
-            rows = None
-            if self.count_rows and type(cursor) is SqliteCursor and cursor.description is not None:
-                rows = count_fetched_rows(cursor)
+        if (
+            self.count_rows
+            and (rows is None or rows < 0)
+            and type(cursor) is SqliteCursor
+            and cursor.description is not None
+        ):
+            rows = count_fetched_rows(cursor)
         options = context.execution_options
         load = options.get(LOAD_OPTIONS_KEY)
-        tag = (
-            None
-            if load is None or (load._refresh_state is None and load._lazy_loaded_from is None)
-            else _tag_now(load, options, context.compiled)
-        )
+        compiled = context.compiled
         row = (
             text[0],
             parameters,
             started,
-            ended - started,
-            len(parameters) if many else 0,
+            ended,
+            many,
             rows,
-            code,
-            offset,
-            tag,
+            caller,
+            None
+            if load is None or (load._refresh_state is None and load._lazy_loaded_from is None)
+            else _tag_now(load, options, compiled),
             options,
-            flushing,
-            context.compiled,
-            None,
+            compiled,
         )
         transaction = text[1]
         for recorder in recorders:
@@ -201,7 +209,6 @@ class CursorTap(Tap):
         recorders = self.interested()
         if started is None or not recorders:
             return
-        code, offset, flushing = find_caller(1)
         options = context.execution_options
         load = options.get(LOAD_OPTIONS_KEY)
         statement = error_context.statement or ""
@@ -210,14 +217,12 @@ class CursorTap(Tap):
             text[0],
             error_context.parameters,
             started,
-            perf_counter_ns() - started,
-            0,
+            perf_counter_ns(),
+            False,
             None,
-            code,
-            offset,
+            find_caller(1),
             None if load is None else _tag_now(load, options, context.compiled),
             options,
-            flushing,
             context.compiled,
             type(error_context.original_exception).__name__,
         )
