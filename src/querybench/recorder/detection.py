@@ -29,9 +29,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import inspect
-from sqlalchemy.exc import NoInspectionAvailable
-
+from querybench.recorder.fixes import column_reload_fix, lookup_fix, write_fix
 from querybench.recorder.statement import CallSite, Statement, display_path
 
 FindingKind = Literal["lazy_load", "column_reload", "repeated_select", "row_by_row_write"]
@@ -41,7 +39,6 @@ DEFAULT_MIN_REPEATS = 3
 
 _PAGING = re.compile(r"\b(LIMIT|FETCH (FIRST|NEXT)|TOP)\b")
 _ORDERED_OR_OFFSET = re.compile(r"\b(OFFSET|ORDER BY)\b")
-_KEY_LOOKUP = re.compile(r"WHERE ([\w\"`]+)\.([\w\"`]+) = \?( LIMIT \?)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,66 +178,9 @@ def _column_findings(statements: Sequence[Statement], min_repeats: int) -> list[
             if len(attributes) == 1
             else f"{name}({', '.join(attributes)})"
         )
-        if detail == "deferred":
-            fix = ".options(" + ", ".join(f"undefer({name}.{attr})" for attr in attributes) + ")"
-            fix += f" on the query that loads the {name} objects"
-        else:
-            fix = (
-                f"reload them in one query, session.scalars(select({name}).where("
-                f"{_primary_key(entity)}.in_(keys)).execution_options(populate_existing=True)), "
-                f"or keep them loaded (Session(expire_on_commit=False))"
-            )
+        fix = column_reload_fix(entity, detail, attributes)
         findings.append(_finding("column_reload", target, group, len(objects), fix))
     return findings
-
-
-def _primary_key(entity: type[Any]) -> str:
-    """How the primary key of ``entity`` is written in a query: ``User.id``, or a tuple_()."""
-    mapper: Any = inspect(entity)
-    names = [
-        f"{entity.__name__}.{mapper.get_property_by_column(c).key}" for c in mapper.primary_key
-    ]
-    return names[0] if len(names) == 1 else f"tuple_({', '.join(names)})"
-
-
-def _attribute_for(entity: type[Any] | None, table: str, column: str) -> str | None:
-    """The mapped attribute of ``entity`` for ``table.column``, when there is one."""
-    try:
-        mapper: Any = inspect(entity) if entity is not None else None
-    except NoInspectionAvailable:
-        return None
-    if mapper is None:
-        return None
-    for prop in mapper.column_attrs:
-        if any(getattr(col, "name", None) == column for col in prop.columns):
-            return str(prop.key)
-    return None
-
-
-def _lookup_fix(group: Sequence[Statement]) -> str:
-    match = _KEY_LOOKUP.search(group[0].fingerprint)
-    entity = group[0].origin.entity
-    if match is None:
-        return "run one statement for all the parameter sets (an IN list or a join), not one each"
-    table, column = (part.strip('"`') for part in match.group(1, 2))
-    attribute = _attribute_for(entity, table, column)
-    if entity is not None and attribute is not None:
-        name = entity.__name__
-        return (
-            f"collect the keys and load them in one IN query: session.scalars(select({name})"
-            f".where({name}.{attribute}.in_(keys))) instead of one session.get or SELECT per key"
-        )
-    return f"collect the values and run one statement with WHERE {table}.{column} IN (...)"
-
-
-def _write_fix(group: Sequence[Statement]) -> str:
-    if group[0].origin.kind == "flush":
-        return (
-            "add or change all the objects, then flush once: the unit of work batches them "
-            "(executemany, insertmanyvalues)"
-        )
-    verb = group[0].kind
-    return f"pass a list of parameter dicts to one execute() call: one executemany {verb}"
 
 
 def _repeated_findings(statements: Sequence[Statement], min_repeats: int) -> list[Finding]:
@@ -265,9 +205,9 @@ def _repeated_findings(statements: Sequence[Statement], min_repeats: int) -> lis
         if distinct < min_repeats:
             continue
         if group[0].kind == "select":
-            findings.append(_finding("repeated_select", shape, group, distinct, _lookup_fix(group)))
+            findings.append(_finding("repeated_select", shape, group, distinct, lookup_fix(group)))
         else:
-            findings.append(_finding("row_by_row_write", shape, group, distinct, _write_fix(group)))
+            findings.append(_finding("row_by_row_write", shape, group, distinct, write_fix(group)))
     return findings
 
 
