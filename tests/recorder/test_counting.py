@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import sys
 import threading
@@ -422,6 +423,67 @@ def test_many_enter_exit_cycles_leave_no_listener_and_no_memory(sqlite_engine: E
     assert active_taps() == 0
     assert blocks_grown < 100, f"{blocks_grown} memory blocks more after 7,000 blocks"
     assert grown < 8 * 1024, f"{grown} bytes retained over 1,900 blocks"
+
+
+def _cycles_left(block: Any) -> int:
+    """Objects that only the garbage collector frees after ``block()`` ran with it switched off:
+    a reference cycle keeps each statement's context and cursor alive until it runs."""
+    gc.collect()
+    gc.disable()
+    try:
+        block()
+        return gc.collect()
+    finally:
+        gc.enable()
+
+
+def test_recording_makes_no_reference_cycles(sqlite_engine: Engine) -> None:
+    def statements() -> None:
+        with Session(sqlite_engine) as session:
+            for i in range(5):
+                session.execute(select(Tag).where(Tag.id == i)).all()
+
+    def recorded() -> None:
+        with count_queries(sqlite_engine) as queries:
+            statements()
+        assert queries.count == 5
+
+    plain = _cycles_left(statements)
+    assert _cycles_left(recorded) == plain
+
+
+def test_recording_under_asyncio_makes_no_reference_cycles(sqlite_engine: Engine) -> None:
+    # Under asyncio no call-site path is remembered, so the cursor event has nothing to check
+    # first: it once looked at its own frame then, a cycle per statement.
+    engine = create_async_engine(sqlite_engine.url.set(drivername="sqlite+aiosqlite"))
+
+    async def statements(record: bool) -> None:
+        async with AsyncSession(engine) as session:
+            await session.connection()
+            with count_queries(engine) if record else contextlib.nullcontext() as queries:
+                for i in range(5):
+                    await session.execute(select(Tag).where(Tag.id == i))
+            assert queries is None or queries.count == 5
+
+    async def main() -> tuple[int, int]:
+        await statements(True)  # the first run builds SQLAlchemy's caches
+        plain = await _async_cycles_left(lambda: statements(False))
+        recorded = await _async_cycles_left(lambda: statements(True))
+        await engine.dispose()
+        return plain, recorded
+
+    plain, recorded = asyncio.run(main())
+    assert recorded == plain
+
+
+async def _async_cycles_left(block: Any) -> int:
+    gc.collect()
+    gc.disable()
+    try:
+        await block()
+        return gc.collect()
+    finally:
+        gc.enable()
 
 
 def test_a_stored_statement_costs_under_a_kilobyte(sqlite_engine: Engine) -> None:

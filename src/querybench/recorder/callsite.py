@@ -115,7 +115,7 @@ def find_path(depth: int) -> Probe:
     path = _paths[0] if _paths else None
     if path is not None and path[3] is answer:  # the walk remembered it
         return path[0] - 1, path[1], path[2], answer
-    return 0, None, -1, answer
+    return 1, None, -1, answer
 
 
 def _walk(frame: FrameType | None, depth: int) -> Caller:

@@ -136,7 +136,7 @@ class CursorTap(Tap):
         )
         self._started: dict[Any, int] = {}
         self._texts: dict[str, tuple[str, bool]] = {}
-        self._path: Probe = (0, None, -1, (None, 0, False))  # matches no frame
+        self._path: Probe = (1, None, -1, (None, 0, False))  # nothing to check
 
     def _before(
         self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
@@ -156,10 +156,14 @@ class CursorTap(Tap):
             return
         # the call site: the path of the last statement, checked here first, saves a call
         depth, code, offset, caller = self._path
-        try:
-            frame: Any = _getframe(depth)
-        except ValueError:  # a shallower stack than last time
-            frame = None
+        # (nothing to check when code is None; this frame must never hold itself in a local:
+        # that cycle would keep each statement's context and cursor alive until the GC runs)
+        frame: Any = None
+        if code is not None:
+            try:
+                frame = _getframe(depth)
+            except ValueError:  # a shallower stack than last time
+                frame = None
         if frame is None or frame.f_code is not code or frame.f_lasti != offset:
             self._path = path = find_path(1)
             caller = path[3]
