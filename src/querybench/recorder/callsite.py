@@ -61,8 +61,9 @@ Probe = tuple[int, CodeType | None, int, Caller]
 """``(depth, code, offset, answer)``: the frame at that depth runs that code at that offset."""
 
 _paths: tuple[Probe, ...] = ()
-_NO_CALLER: Caller = (None, 0, False)
-_NO_CALLER_FLUSHING: Caller = (None, 0, True)
+NOTHING_TO_CHECK: Probe = (0, None, -1, (None, 0, False))
+"""A path with no user frame to check (code None): the answer is that there is no caller."""
+_NO_PATH_FLUSHING: Probe = (0, None, -1, (None, 0, True))
 
 
 def _decide(code: CodeType) -> int:
@@ -101,7 +102,7 @@ def find_path(depth: int) -> Probe:
     A caller that probes again and again from the same frame (the cursor event) keeps the last
     path and checks it itself first: ``sys._getframe(path[0])`` is the frame of code ``path[1]``
     at offset ``path[2]`` if the answer ``path[3]`` still holds. A path that cannot be checked
-    (no user frame, or one reached through greenlets) has code None, which no frame matches.
+    (no user frame, or one reached through greenlets) has code None: nothing to check.
     """
     depth += 1  # count from this frame
     for path_depth, code, offset, answer in _paths:
@@ -111,15 +112,13 @@ def find_path(depth: int) -> Probe:
             continue
         if frame.f_code is code and frame.f_lasti == offset:
             return path_depth - 1, code, offset, answer
-    answer = _walk(_getframe(depth), depth)
-    path = _paths[0] if _paths else None
-    if path is not None and path[3] is answer:  # the walk remembered it
-        return path[0] - 1, path[1], path[2], answer
-    return 1, None, -1, answer
+    path_depth, code, offset, answer = _walk(_getframe(depth), depth)
+    return path_depth - 1, code, offset, answer
 
 
-def _walk(frame: FrameType | None, depth: int) -> Caller:
-    """The full walk, frame by frame; remembers its path for :func:`find_caller`."""
+def _walk(frame: FrameType | None, depth: int) -> Probe:
+    """The full walk, frame by frame: the path it found (remembered for :func:`find_path`), or
+    an answer with nothing to check (code None) when the path cannot be remembered."""
     global _paths
     flushing = False
     decisions = _decisions
@@ -133,9 +132,11 @@ def _walk(frame: FrameType | None, depth: int) -> Caller:
                 decision = _decide(code)
             if decision == _EXTERNAL:
                 answer: Caller = (code, frame.f_lasti, flushing)
-                if greenlet is None and internal_below:
-                    _paths = ((depth, code, answer[1], answer), *_paths[: _MAX_PATHS - 1])
-                return answer
+                if greenlet is not None or not internal_below:
+                    return 0, None, -1, answer
+                path = (depth, code, answer[1], answer)
+                _paths = (path, *_paths[: _MAX_PATHS - 1])
+                return path
             if decision == _FLUSH:
                 flushing = True
             internal_below = True
@@ -144,10 +145,10 @@ def _walk(frame: FrameType | None, depth: int) -> Caller:
         # Out of frames: under asyncio we are in SQLAlchemy's greenlet; its parent awaits.
         # Paths through greenlets are not remembered: depths do not carry across them.
         if _current_greenlet is None:
-            return _NO_CALLER_FLUSHING if flushing else _NO_CALLER
+            return _NO_PATH_FLUSHING if flushing else NOTHING_TO_CHECK
         greenlet = (_current_greenlet() if greenlet is None else greenlet).parent
         if greenlet is None:
-            return _NO_CALLER_FLUSHING if flushing else _NO_CALLER
+            return _NO_PATH_FLUSHING if flushing else NOTHING_TO_CHECK
         frame = greenlet.gr_frame
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.orm import Session
 
-from querybench.recorder.callsite import Probe, find_caller, find_path
+from querybench.recorder.callsite import NOTHING_TO_CHECK, Probe, find_caller, find_path
 from querybench.recorder.fingerprint import is_transaction_control
 from querybench.recorder.rows import Row, SqliteCursor, count_fetched_rows
 from querybench.recorder.tagging import LOAD_OPTIONS_KEY, column_load_tag, loader_tag
@@ -136,7 +136,7 @@ class CursorTap(Tap):
         )
         self._started: dict[Any, int] = {}
         self._texts: dict[str, tuple[str, bool]] = {}
-        self._path: Probe = (1, None, -1, (None, 0, False))  # nothing to check
+        self._path: Probe = NOTHING_TO_CHECK
 
     def _before(
         self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
