@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from querybench.recorder.fixes import column_reload_fix, lookup_fix, write_fix
+from querybench.recorder.lazy_fix import lazy_load_fix
+from querybench.recorder.links import LinkDeriver
 from querybench.recorder.statement import CallSite, Statement, display_path
 
 FindingKind = Literal["lazy_load", "column_reload", "repeated_select", "row_by_row_write"]
@@ -145,18 +147,25 @@ def _lazy_findings(statements: Sequence[Statement], min_repeats: int) -> list[Fi
         if statement.origin.kind == "lazy_load" and statement.origin.relationship:
             groups.setdefault(statement.origin.relationship, []).append(statement)
     findings = []
+    deriver: LinkDeriver | None = None
     for relationship, group in groups.items():
         parents = {statement.origin.parent for statement in group}
         if len(parents) < min_repeats:
             continue
-        loader = "selectinload" if group[0].origin.collection else "joinedload"
-        query = _loading_query(statements, group[0], relationship.split(".")[0])
-        on = (
-            f" on the query at {query.callsite}" if query is not group[0] and query.callsite else ""
+        deriver = deriver or LinkDeriver(statements)
+        fix = lazy_load_fix(statements, group, deriver) or _fallback_fix(
+            statements, group, relationship
         )
-        fix = f".options({loader}({relationship})){on}"
         findings.append(_finding("lazy_load", relationship, group, len(parents), fix))
     return findings
+
+
+def _fallback_fix(statements: Sequence[Statement], group: Sequence[Statement], name: str) -> str:
+    """The fix when the parents' query is unknown: the last query for their class before."""
+    loader = "selectinload" if group[0].origin.collection else "joinedload"
+    query = _loading_query(statements, group[0], name.split(".")[0])
+    on = f" on the query at {query.callsite}" if query is not group[0] and query.callsite else ""
+    return f".options({loader}({name})){on}"
 
 
 def _column_findings(statements: Sequence[Statement], min_repeats: int) -> list[Finding]:
