@@ -25,7 +25,7 @@ from typing import Any
 
 from querybench.recorder.statement import LoadedBy, Statement
 
-__all__ = ["Root", "RunCounter", "peek_run", "run_of", "roots"]
+__all__ = ["Root", "RunCounter", "peek_run", "roots", "run_of"]
 
 _MAX_DEPTH = 64
 """Lazy loads of lazy loads followed back at most this far (a deep tree: the root is unknown)."""
