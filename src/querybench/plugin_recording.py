@@ -21,8 +21,13 @@ from querybench.recorder.budget import DEFAULT_MAX_LISTED, budget_message
 NPlusOneMode = Literal["off", "warn", "fail"]
 
 
-class NPlusOneWarning(UserWarning):
-    """An N+1 pattern in a test run with ``--querybench-nplusone=warn``."""
+class NPlusOneWarning(Warning):
+    """An N+1 pattern in a test run with ``--querybench-nplusone=warn``.
+
+    A direct subclass of ``Warning``, not of ``UserWarning``: suites often run with
+    ``-W ignore::UserWarning`` to quiet their libraries, and that must not silence the one
+    thing ``warn`` mode was turned on for. The plugin's terminal summary lists the findings too.
+    """
 
 
 class ScopedRecorder(QueryRecorder):
