@@ -86,7 +86,18 @@ def measure_suite() -> Tally:
     """Run ``tests/recorder`` with the collector."""
     tally = Tally()
     code = pytest.main(
-        [str(HERE), "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-x", "--no-header", "-W", "ignore::pytest.PytestAssertRewriteWarning"],
+        [
+            str(HERE),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "-x",
+            "--no-header",
+            "-W",
+            "ignore::pytest.PytestAssertRewriteWarning",
+        ],
         plugins=[_Collector(tally)],
     )
     if code not in (0, 5):
