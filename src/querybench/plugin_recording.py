@@ -185,11 +185,12 @@ class CallWatch:
 
 
 def budget_failure(name: str, recorder: QueryRecorder, limit: int) -> str:
-    """The ``max_queries`` failure: the recorder's budget message, headed for a marker."""
+    """The ``querybench_max_queries`` failure: the recorder's budget message, as a marker's."""
     noun = "statement" if limit == 1 else "statements"
     head = (
         f"{name}: expected at most {limit} {noun}, got {recorder.count}. Remove the extra "
-        f"statements (fixes below), or accept them with @pytest.mark.max_queries({recorder.count})."
+        f"statements (fixes below), or accept them with "
+        f"@pytest.mark.querybench_max_queries({recorder.count})."
     )
     # The recorder's message lists statements, duplicates and findings; its head line names
     # assert_max_queries, which a marker user did not write, so it is replaced.
@@ -218,9 +219,12 @@ def nplusone_message(
     ]
     if unmatched:
         shown = ", ".join(map(repr, unmatched))
-        lines.append(f"@pytest.mark.allow_nplusone({shown}) matched none of these findings.")
+        lines.append(
+            f"@pytest.mark.querybench_allow_nplusone({shown}) matched none of these findings."
+        )
     lines.append(
-        f'Fix them, or allow them with @pytest.mark.allow_nplusone({patterns}, reason="...").'
+        f"Fix them, or allow them with "
+        f'@pytest.mark.querybench_allow_nplusone({patterns}, reason="...").'
     )
     return "\n".join(lines)
 

@@ -2,17 +2,21 @@
 
 - fixture ``query_counter``: the statements of the test function (``query_counter(bind)``
   for one Engine, Connection or Session);
-- marker ``@pytest.mark.max_queries(n)``: the test fails when its function emits more than
-  ``n`` statements, and the message numbers them, with call sites and N+1 findings;
+- marker ``@pytest.mark.querybench_max_queries(n)``: the test fails when its function emits
+  more than ``n`` statements, and the message numbers them, with call sites and N+1 findings;
 - option ``--querybench-nplusone={off,warn,fail}`` (ini ``querybench_nplusone``), ``off`` by
   default: N+1 patterns in any test warn or fail it;
-  ``@pytest.mark.allow_nplusone("Payment.user", reason="...")`` allows the findings its
+  ``@pytest.mark.querybench_allow_nplusone("Payment.user", reason="...")`` allows the findings its
   patterns match (all of the test's without a pattern): they never fail the test and are
   listed, with their reason, in a summary section at the end of the run;
 - option ``--querybench-prove={on,off}`` (ini ``querybench_prove``), ``on`` by default: a test
   failing for N+1 findings (or over budget with findings) is re-run under ``prove_fix`` and
   its failure message ends with the proof, or why the fix is not proven;
 - with pytest-benchmark, a recorded test's benchmark gets ``extra_info["queries"]``.
+
+The short names ``max_queries`` and ``allow_nplusone`` are aliases, ours only while no other
+plugin (pytest-querycount, pytest-queryguard, a conftest, the ini file) registers a marker of
+that name: see :mod:`querybench.plugin_markers`.
 
 Installing querybench changes no suite by itself: with the option off and neither marker nor
 fixture in a test, the plugin records nothing, attaches no listener and does not even import
@@ -28,6 +32,12 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 
 from querybench.plugin_fixtures import query_counter
+from querybench.plugin_markers import (
+    ALLOW_MARKER,
+    BUDGET_MARKER,
+    closest_marker,
+    marker_lines,
+)
 
 if TYPE_CHECKING:
     from querybench.plugin_recording import CallWatch, NPlusOneMode
@@ -36,13 +46,7 @@ __all__ = ["query_counter"]
 
 NPLUSONE_MODES = ("off", "warn", "fail")
 PROVE_MODES = ("on", "off")
-MARKERS = (
-    "max_queries(n): fail the test when its function emits more than n SQL statements (querybench)",
-    "allow_nplusone(*patterns, reason=None): allow the test's N+1 findings that a pattern matches "
-    "(a relationship, call site, glob or finding id; none: all of them), listed with the reason "
-    "(querybench)",
-)
-DEFAULT_ALLOW_REASON = "allowed by @pytest.mark.allow_nplusone"
+DEFAULT_ALLOW_REASON = f"allowed by @pytest.mark.{ALLOW_MARKER}"
 ALLOWED_PROPERTY = "querybench_allowed"
 """The ``user_properties`` key that carries a test's allowed findings to the summary."""
 
@@ -115,7 +119,7 @@ def _setting(config: pytest.Config, name: str, choices: Sequence[str]) -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the markers and read the settings (a bad ini value is a usage error)."""
-    for line in MARKERS:
+    for line in marker_lines():
         config.addinivalue_line("markers", line)
     mode = _setting(config, "querybench_nplusone", NPLUSONE_MODES)
     prove = _setting(config, "querybench_prove", PROVE_MODES) == "on"
@@ -127,7 +131,7 @@ def _arguments(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
 
 
 def _max_queries(item: pytest.Item) -> int | None:
-    marker = item.get_closest_marker("max_queries")
+    marker = closest_marker(item, BUDGET_MARKER)
     if marker is None:
         return None
     args, kwargs = marker.args, marker.kwargs
@@ -138,14 +142,14 @@ def _max_queries(item: pytest.Item) -> int | None:
         if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
             return limit
     raise ValueError(
-        f"@pytest.mark.max_queries takes one whole number of 0 or more (the most statements "
-        f"the test may emit), got max_queries({_arguments(args, kwargs)})"
+        f"@pytest.mark.{marker.name} takes one whole number of 0 or more (the most statements "
+        f"the test may emit), got {marker.name}({_arguments(args, kwargs)})"
     )
 
 
 def _allowed_nplusone(item: pytest.Item) -> tuple[tuple[str, str], ...]:
-    """The (pattern, reason) pairs of the closest ``allow_nplusone`` marker (none: none)."""
-    marker = item.get_closest_marker("allow_nplusone")
+    """The (pattern, reason) pairs of the closest ``querybench_allow_nplusone`` marker."""
+    marker = closest_marker(item, ALLOW_MARKER)
     if marker is None:
         return ()
     args, kwargs = marker.args, marker.kwargs
@@ -154,9 +158,9 @@ def _allowed_nplusone(item: pytest.Item) -> tuple[tuple[str, str], ...]:
     if set(kwargs) <= {"reason"} and all(isinstance(t, str) and t.strip() for t in texts):
         return tuple((pattern, reason) for pattern in args or ("*",))
     raise ValueError(
-        "@pytest.mark.allow_nplusone takes patterns of the findings to allow (non-empty "
+        f"@pytest.mark.{marker.name} takes patterns of the findings to allow (non-empty "
         'strings: "Payment.user", "app/views.py:42", a glob or a finding id) and reason="...", '
-        f"got allow_nplusone({_arguments(args, kwargs)})"
+        f"got {marker.name}({_arguments(args, kwargs)})"
     )
 
 

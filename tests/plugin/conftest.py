@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from peer_plugins import ASYNCIO_INI
 
 HELPERS = '''
 """Authors and books: load_naive lazy-loads each author's books (1 + 5 statements)."""
@@ -78,10 +79,11 @@ def engine():
     engine.dispose()
 """
 
-INI = """
+INI = f"""
 [pytest]
 addopts = --strict-markers -p no:cacheprovider
 filterwarnings = error
+{ASYNCIO_INI}
 """
 
 

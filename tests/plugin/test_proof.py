@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from peer_plugins import ASYNCIO_INI
 
 # Models of its own, and a test function that opens its own Session: what prove_fix needs.
 PROOF_TESTS = """
@@ -84,12 +85,12 @@ def test_with_side_effects(db):
         session.commit()
 
 
-@pytest.mark.max_queries(3)
+@pytest.mark.querybench_max_queries(3)
 def test_over_budget(db):
     titles(db)
 
 
-@pytest.mark.allow_nplusone("Writer.posts", reason="passing tests are never re-run")
+@pytest.mark.querybench_allow_nplusone("Writer.posts", reason="passing tests are never re-run")
 def test_passing(db):
     CALLS["passing"] = CALLS.get("passing", 0) + 1
     titles(db)
@@ -114,7 +115,8 @@ SIDE_EFFECTS = (
     "constraint failed: posts.title (a test with side effects? --querybench-prove=off skips this)"
 )
 ALLOW_HINT = (
-    'Fix them, or allow them with @pytest.mark.allow_nplusone("Writer.posts", reason="...").'
+    "Fix them, or allow them with "
+    '@pytest.mark.querybench_allow_nplusone("Writer.posts", reason="...").'
 )
 
 
@@ -166,10 +168,11 @@ def test_prove_off_re_runs_nothing_and_adds_no_line(project: pytest.Pytester) ->
 def test_prove_ini_setting_and_a_bad_value(project: pytest.Pytester) -> None:
     project.makepyfile(test_proof=PROOF_TESTS.replace('"titles": 3', '"titles": 1'))
     project.makeini(
-        """
+        f"""
         [pytest]
         addopts = --strict-markers -p no:cacheprovider
         filterwarnings = error
+        {ASYNCIO_INI}
         querybench_nplusone = fail
         querybench_prove = off
         """

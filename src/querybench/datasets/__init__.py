@@ -1,4 +1,4 @@
-"""Seeded datasets: specs in ``fixtures/*.toml``, deterministic generation, bulk load, build cache.
+"""Seeded datasets: specs in ``specs/*.toml``, deterministic generation, bulk load, build cache.
 
 ``build_dataset(load_spec("tiny"))`` builds the tiny dataset into a cached SQLite file and
 returns a ``BuiltDataset`` whose ``probes`` name the rows each size N can rely on.

@@ -21,11 +21,6 @@ from sqlalchemy.orm import session as orm_session
 
 from querybench.recorder.statement import CallSite
 
-try:
-    from greenlet import getcurrent as _current_greenlet  # type: ignore[import-untyped]
-except ImportError:  # pragma: no cover - greenlet is only needed for asyncio
-    _current_greenlet = None
-
 _EXTERNAL, _INTERNAL, _FLUSH = 0, 1, 2
 _getframe = sys._getframe
 _INTERNAL_DIRS = (
@@ -144,9 +139,12 @@ def _walk(frame: FrameType | None, depth: int) -> Probe:
             depth += 1
         # Out of frames: under asyncio we are in SQLAlchemy's greenlet; its parent awaits.
         # Paths through greenlets are not remembered: depths do not carry across them.
-        if _current_greenlet is None:
+        # greenlet is looked up, never imported: a statement runs in one only once SQLAlchemy's
+        # asyncio layer has imported it, and a sync-only install may not have it at all.
+        greenlet_module = sys.modules.get("greenlet")
+        if greenlet_module is None:
             return _NO_PATH_FLUSHING if flushing else NOTHING_TO_CHECK
-        greenlet = (_current_greenlet() if greenlet is None else greenlet).parent
+        greenlet = (greenlet_module.getcurrent() if greenlet is None else greenlet).parent
         if greenlet is None:
             return _NO_PATH_FLUSHING if flushing else NOTHING_TO_CHECK
         frame = greenlet.gr_frame
