@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
+from querybench import plugin_baseline, plugin_ratchet
 from querybench.plugin_fixtures import query_counter
 from querybench.plugin_markers import (
     ALLOW_MARKER,
@@ -57,6 +58,8 @@ class Settings:
 
     nplusone: NPlusOneMode
     prove: bool
+    record: bool = False
+    """Record every test (a baseline or budgets file is being written)."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,17 @@ class Marks:
     max_queries: int | None
     nplusone: NPlusOneMode
     allowed: tuple[tuple[str, str], ...]
+    budget_file: str = ""
+    known: frozenset[str] = frozenset()
+    record: bool = False
 
 
 SETTINGS = pytest.StashKey[Settings]()
 MARKS = pytest.StashKey[Marks]()
 ALLOWED = pytest.StashKey[list[str]]()
 """A test's allowed findings, as lines of the summary."""
+RUN = pytest.StashKey[dict[str, Any]]()
+"""A recorded test's run data (see ``CallWatch.run``), for its call report."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -104,6 +112,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "Re-run a test that fails for N+1 findings to prove the fix: on (default) or off.",
         default="on",
     )
+    plugin_baseline.add_options(group, parser)
+    plugin_ratchet.add_options(group, parser)
 
 
 def _setting(config: pytest.Config, name: str, choices: Sequence[str]) -> str:
@@ -123,7 +133,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     mode = _setting(config, "querybench_nplusone", NPLUSONE_MODES)
     prove = _setting(config, "querybench_prove", PROVE_MODES) == "on"
-    config.stash[SETTINGS] = Settings(nplusone=cast("NPlusOneMode", mode), prove=prove)
+    baseline = plugin_baseline.configure(config)
+    budgets = plugin_ratchet.configure(config)
+    if baseline is not None:  # a baseline turns the check on; rewriting it fails nothing
+        mode = "off" if baseline.write else "fail" if mode == "off" else mode
+    record = (baseline is not None and baseline.write) or (budgets is not None and budgets.write)
+    config.stash[SETTINGS] = Settings(cast("NPlusOneMode", mode), prove, bool(record))
+    config.stash[plugin_baseline.RUNS] = {}
+    config.pluginmanager.register(_RunCollector(config), "querybench-runs")
 
 
 def _arguments(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
@@ -172,7 +189,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         allowed = _allowed_nplusone(item)
     except ValueError as error:
         pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
-    item.stash[MARKS] = Marks(max_queries=limit, nplusone=mode, allowed=allowed)
+    settings = item.config.stash[SETTINGS]
+    budget_file = ""
+    if limit is None:
+        limit, _ = plugin_ratchet.budget_for(item.config, item.nodeid)
+        budget_file = (
+            str(item.config.stash[plugin_ratchet.BUDGETS].path) if limit is not None else ""
+        )
+    known = plugin_baseline.known_for(item.config, item.nodeid)
+    item.stash[MARKS] = Marks(limit, mode, allowed, budget_file, known, settings.record)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -181,7 +206,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     marks = item.stash.get(MARKS, None)
     funcargs: dict[str, Any] = getattr(item, "funcargs", {})
     counter = funcargs.get("query_counter")
-    if marks is None or (marks.max_queries is None and marks.nplusone == "off" and counter is None):
+    if marks is None or (
+        marks.max_queries is None
+        and marks.nplusone == "off"
+        and counter is None
+        and not marks.record
+    ):
         return (yield)  # nothing asked for: no import, no listener, no change
 
     from querybench.plugin_recording import CallChecks, CallWatch, CountingBenchmark
@@ -195,6 +225,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         nplusone=marks.nplusone,
         counter=counter,
         allowed=tuple(Allowance(pattern, reason) for pattern, reason in marks.allowed),
+        known=marks.known,
+        budget_file=marks.budget_file,
+        record=marks.record,
     )
     benchmark: CountingBenchmark | None = None
     with CallWatch(checks) as watch:
@@ -210,6 +243,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         benchmark.record()
     _keep_allowed(item, watch)
     failure = watch.failure()
+    if watch.recorder is not None:
+        item.stash[RUN] = watch.run(passed=not failure)
     if failure:
         pytest.fail(_with_proof(item, watch, failure), pytrace=False)
     watch.warn()
@@ -242,7 +277,46 @@ def pytest_runtest_makereport(
     lines = item.stash.get(ALLOWED, None)
     if lines and report.when == "call":
         report.user_properties.append((ALLOWED_PROPERTY, lines))
+    run = item.stash.get(RUN, None)
+    if run is not None and report.when == "call":
+        report.user_properties.append((plugin_baseline.RUN_PROPERTY, run))
     return report
+
+
+class _RunCollector:
+    """Gathers the recorded tests' run data from the call reports (the controller's under
+    xdist: the workers' reports reach it with their ``user_properties``)."""
+
+    def __init__(self, config: pytest.Config):
+        self.runs = config.stash[plugin_baseline.RUNS]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep the run data of each call report."""
+        if report.when == "call":
+            for name, value in report.user_properties:
+                if name == plugin_baseline.RUN_PROPERTY and isinstance(value, dict):
+                    self.runs[report.nodeid] = value
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the baseline and the budgets the run asked to write (in one process only)."""
+    config = session.config
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller writes
+        return
+    runs = config.stash.get(plugin_baseline.RUNS, {})
+    baseline = config.stash.get(plugin_baseline.BASELINE, None)
+    if baseline is not None:
+        plugin_baseline.finish(baseline, runs)
+    budgets = config.stash.get(plugin_ratchet.BUDGETS, None)
+    if budgets is not None:
+        plugin_ratchet.finish(budgets, runs)
+
+
+def _section(reporter: pytest.TerminalReporter, title: str, lines: Sequence[str]) -> None:
+    if lines:
+        reporter.write_sep("=", title)
+        for line in lines:
+            reporter.write_line(line)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -256,7 +330,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         if name == ALLOWED_PROPERTY and isinstance(value, list)
         for line in value
     ]
-    if lines:
-        terminalreporter.write_sep("=", "querybench: allowed N+1 findings")
-        for line in sorted(lines):  # by test: xdist workers report in any order
-            terminalreporter.write_line(str(line))
+    # by test: xdist workers report in any order
+    _section(terminalreporter, "querybench: allowed N+1 findings", sorted(map(str, lines)))
+    config = terminalreporter.config
+    runs = config.stash.get(plugin_baseline.RUNS, {})
+    # warn mode's findings are listed here too: a -W filter can hide the warnings, not this
+    known = config.stash.get(plugin_baseline.BASELINE, None)
+    warned = [
+        f"{nodeid}: {text}"
+        for nodeid in sorted(runs)
+        if runs[nodeid].get("warn")
+        for key, text, allowed in runs[nodeid]["findings"]
+        if not allowed and (known is None or key not in known.known.get(nodeid, ()))
+    ]
+    _section(terminalreporter, "querybench: N+1 findings (--querybench-nplusone=warn)", warned)
+    if known is not None:
+        _section(terminalreporter, "querybench: N+1 baseline", plugin_baseline.summary(known, runs))
+    budgets = config.stash.get(plugin_ratchet.BUDGETS, None)
+    if budgets is not None:
+        _section(terminalreporter, "querybench: budgets", plugin_ratchet.summary(budgets, runs))
