@@ -89,7 +89,7 @@ def known_for(config: pytest.Config, nodeid: str) -> frozenset[str]:
 
 
 def _found(run: Mapping[str, Any]) -> frozenset[str]:
-    return frozenset(key for key, _, allowed in run["findings"] if not allowed)
+    return frozenset(finding[0] for finding in run["findings"] if not finding[2])
 
 
 def finish(baseline: Baseline, runs: Mapping[str, Mapping[str, Any]]) -> None:

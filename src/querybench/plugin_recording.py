@@ -181,7 +181,7 @@ class CallWatch:
         )
         return {
             "findings": [
-                [baseline_key(finding), str(finding), finding.allowed]
+                [baseline_key(finding), str(finding), finding.allowed, _site(finding)]
                 for finding in self.findings()
             ],
             "count": self.recorder.count if self.recorder is not None else 0,
@@ -282,6 +282,14 @@ def baseline_key(finding: Finding) -> str:
     while function.endswith(_COMPREHENSIONS):
         function = function.rsplit(".<locals>.", 1)[0] if ".<locals>." in function else "?"
     return f"{subject}@{display_path(site.filename).replace(os.sep, '/')}::{function}"
+
+
+def _site(finding: Finding) -> list[Any]:
+    """``[path, line]`` of a finding's call site, the path relative and with ``/``."""
+    site = finding.callsite
+    if site is None:
+        return ["", 0]
+    return [display_path(site.filename).replace(os.sep, "/"), site.lineno]
 
 
 _COMPREHENSIONS = ("<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>")

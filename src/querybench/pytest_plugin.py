@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from querybench import plugin_baseline, plugin_ratchet
+from querybench import plugin_baseline, plugin_endofrun, plugin_ratchet, plugin_sarif
 from querybench.plugin_fixtures import query_counter
 from querybench.plugin_markers import (
     ALLOW_MARKER,
@@ -114,6 +114,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     plugin_baseline.add_options(group, parser)
     plugin_ratchet.add_options(group, parser)
+    plugin_sarif.add_options(group)
 
 
 def _setting(config: pytest.Config, name: str, choices: Sequence[str]) -> str:
@@ -137,10 +138,15 @@ def pytest_configure(config: pytest.Config) -> None:
     budgets = plugin_ratchet.configure(config)
     if baseline is not None:  # a baseline turns the check on; rewriting it fails nothing
         mode = "off" if baseline.write else "fail" if mode == "off" else mode
-    record = (baseline is not None and baseline.write) or (budgets is not None and budgets.write)
+    plugin_sarif.configure(config)
+    record = (
+        (baseline is not None and baseline.write)
+        or (budgets is not None and budgets.write)
+        or plugin_sarif.SARIF in config.stash
+    )
     config.stash[SETTINGS] = Settings(cast("NPlusOneMode", mode), prove, bool(record))
     config.stash[plugin_baseline.RUNS] = {}
-    config.pluginmanager.register(_RunCollector(config), "querybench-runs")
+    config.pluginmanager.register(plugin_endofrun.RunCollector(config), "querybench-runs")
 
 
 def _arguments(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
@@ -283,44 +289,14 @@ def pytest_runtest_makereport(
     return report
 
 
-class _RunCollector:
-    """Gathers the recorded tests' run data from the call reports (the controller's under
-    xdist: the workers' reports reach it with their ``user_properties``)."""
-
-    def __init__(self, config: pytest.Config):
-        self.runs = config.stash[plugin_baseline.RUNS]
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Keep the run data of each call report."""
-        if report.when == "call":
-            for name, value in report.user_properties:
-                if name == plugin_baseline.RUN_PROPERTY and isinstance(value, dict):
-                    self.runs[report.nodeid] = value
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Write the baseline and the budgets the run asked to write (in one process only)."""
-    config = session.config
-    if hasattr(config, "workerinput"):  # an xdist worker: the controller writes
-        return
-    runs = config.stash.get(plugin_baseline.RUNS, {})
-    baseline = config.stash.get(plugin_baseline.BASELINE, None)
-    if baseline is not None:
-        plugin_baseline.finish(baseline, runs)
-    budgets = config.stash.get(plugin_ratchet.BUDGETS, None)
-    if budgets is not None:
-        plugin_ratchet.finish(budgets, runs)
-
-
-def _section(reporter: pytest.TerminalReporter, title: str, lines: Sequence[str]) -> None:
-    if lines:
-        reporter.write_sep("=", title)
-        for line in lines:
-            reporter.write_line(line)
+    """Write the files the run asked for: baseline, budgets, SARIF (in one process only)."""
+    plugin_endofrun.finish(session.config)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """List every allowed finding of the run with its reason: allowed is never silent."""
+    """List every allowed finding of the run with its reason (allowed is never silent), then
+    warn mode's findings, the baseline's, the budgets' and the SARIF file's sections."""
     lines = [
         line
         for reports in terminalreporter.stats.values()
@@ -331,21 +307,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         for line in value
     ]
     # by test: xdist workers report in any order
-    _section(terminalreporter, "querybench: allowed N+1 findings", sorted(map(str, lines)))
-    config = terminalreporter.config
-    runs = config.stash.get(plugin_baseline.RUNS, {})
-    # warn mode's findings are listed here too: a -W filter can hide the warnings, not this
-    known = config.stash.get(plugin_baseline.BASELINE, None)
-    warned = [
-        f"{nodeid}: {text}"
-        for nodeid in sorted(runs)
-        if runs[nodeid].get("warn")
-        for key, text, allowed in runs[nodeid]["findings"]
-        if not allowed and (known is None or key not in known.known.get(nodeid, ()))
-    ]
-    _section(terminalreporter, "querybench: N+1 findings (--querybench-nplusone=warn)", warned)
-    if known is not None:
-        _section(terminalreporter, "querybench: N+1 baseline", plugin_baseline.summary(known, runs))
-    budgets = config.stash.get(plugin_ratchet.BUDGETS, None)
-    if budgets is not None:
-        _section(terminalreporter, "querybench: budgets", plugin_ratchet.summary(budgets, runs))
+    plugin_endofrun.section(
+        terminalreporter, "querybench: allowed N+1 findings", sorted(map(str, lines))
+    )
+    plugin_endofrun.summarise(terminalreporter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -215,4 +216,34 @@ def test_warn_mode_survives_ignore_user_warning(project: pytest.Pytester) -> Non
             "at helpers.py:40: *; fix: .options(selectinload(Author.books)) on the query at "
             "helpers.py:39",
         ]
+    )
+
+
+def test_sarif_lists_the_findings_not_in_the_baseline(project: pytest.Pytester) -> None:
+    project.makepyfile(test_known=KNOWN + "\ndef test_new(engine):\n    load_naive(engine)\n")
+    (project.path / "qb-baseline.toml").write_text(BASELINE)
+    result = project.runpytest_subprocess(
+        *WITH_BASELINE,
+        "--querybench-nplusone=warn",
+        "--querybench-sarif=out/qb.sarif",
+        "-W",
+        "default::querybench.plugin_recording.NPlusOneWarning",
+    )
+    result.assert_outcomes(passed=4, warnings=1)
+    result.stdout.fnmatch_lines(["wrote 1 findings to *out/qb.sarif"])
+    log = json.loads((project.path / "out" / "qb.sarif").read_text())
+    assert log["version"] == "2.1.0"
+    (found,) = log["runs"][0]["results"]
+    assert found["ruleId"] == "lazy_load"
+    assert found["partialFingerprints"] == {"querybench/v1": f"test_known.py::test_new {KEY}"}
+    assert found["locations"] == [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "helpers.py"},
+                "region": {"startLine": 40},
+            }
+        }
+    ]
+    assert found["message"]["text"].startswith(
+        "test_known.py::test_new: lazy load of Author.books for 5 parents (5 statements)"
     )
