@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from emitted_sql import as_emitted
 
 ALLOWED_TESTS = """
 import pytest
@@ -29,7 +30,7 @@ def test_clean(engine):
     pass
 """
 
-FINDING = (
+FINDING = as_emitted(
     "lazy load of Author.books for 5 parents (5 statements) at helpers.py:40: SELECT books.id, "
     "books.title, books.author_id FROM books WHERE ? = books.author_id ORDER BY books.id; fix: "
     ".options(selectinload(Author.books)) on the query at helpers.py:39"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from emitted_sql import as_emitted
 from peer_plugins import ASYNCIO_INI
 
 PLAIN = """
@@ -26,9 +27,11 @@ def test_allowed(engine):
 
 FAILURE = [
     "test_n1.py::test_naive: 1 N+1 pattern (--querybench-nplusone=fail):",
-    "  - lazy load of Author.books for 5 parents (5 statements) at helpers.py:40: SELECT "
-    "books.id, books.title, books.author_id FROM books WHERE ? = books.author_id ORDER BY "
-    "books.id; fix: .options(selectinload(Author.books)) on the query at helpers.py:39",
+    as_emitted(
+        "  - lazy load of Author.books for 5 parents (5 statements) at helpers.py:40: SELECT "
+        "books.id, books.title, books.author_id FROM books WHERE ? = books.author_id ORDER BY "
+        "books.id; fix: .options(selectinload(Author.books)) on the query at helpers.py:39"
+    ),
     "Fix them, or allow them with "
     '@pytest.mark.querybench_allow_nplusone("Author.books", reason="...").',
     "proof: 1 finding fixed: 6 -> 2 statements, * ms -> * ms with selectinload(Author.books)",

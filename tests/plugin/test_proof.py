@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from emitted_sql import as_emitted
 from peer_plugins import ASYNCIO_INI
 
 # Models of its own, and a test function that opens its own Session: what prove_fix needs.
@@ -138,9 +139,12 @@ def test_n_plus_one_failures_end_with_the_proof_or_why_not(project: pytest.Pytes
     # The re-run's error ends the message; the N+1 failure it explains is intact above it.
     assert failure_of(result, "test_with_side_effects") == [
         "test_proof.py::test_with_side_effects: 1 N+1 pattern (--querybench-nplusone=fail):",
-        "  - lazy load of Writer.posts for 5 parents (5 statements) at test_proof.py:51: SELECT "
-        "posts.id, posts.title, posts.writer_id FROM posts WHERE ? = posts.writer_id ORDER BY "
-        "posts.id; fix: .options(selectinload(Writer.posts)) on the query at test_proof.py:50",
+        as_emitted(
+            "  - lazy load of Writer.posts for 5 parents (5 statements) at test_proof.py:51: "
+            "SELECT posts.id, posts.title, posts.writer_id FROM posts WHERE ? = posts.writer_id "
+            "ORDER BY posts.id; fix: .options(selectinload(Writer.posts)) on the query at "
+            "test_proof.py:50"
+        ),
         ALLOW_HINT,
         SIDE_EFFECTS,
     ]
@@ -148,9 +152,12 @@ def test_n_plus_one_failures_end_with_the_proof_or_why_not(project: pytest.Pytes
     budget = failure_of(result, "test_over_budget")
     assert budget[0].startswith("test_proof.py::test_over_budget: expected at most 3 statements")
     assert budget[-2:] == [
-        "  - lazy load of Writer.posts for 5 parents (5 statements) at test_proof.py:51: SELECT "
-        "posts.id, posts.title, posts.writer_id FROM posts WHERE ? = posts.writer_id ORDER BY "
-        "posts.id; fix: .options(selectinload(Writer.posts)) on the query at test_proof.py:50",
+        as_emitted(
+            "  - lazy load of Writer.posts for 5 parents (5 statements) at test_proof.py:51: "
+            "SELECT posts.id, posts.title, posts.writer_id FROM posts WHERE ? = posts.writer_id "
+            "ORDER BY posts.id; fix: .options(selectinload(Writer.posts)) on the query at "
+            "test_proof.py:50"
+        ),
         SELECTIN,
     ]
 

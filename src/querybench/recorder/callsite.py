@@ -61,13 +61,16 @@ NOTHING_TO_CHECK: Probe = (0, None, -1, (None, 0, False))
 _NO_PATH_FLUSHING: Probe = (0, None, -1, (None, 0, True))
 
 
-def _decide(code: CodeType) -> int:
+def _decide(code: CodeType, frame: FrameType) -> int:
     """Classify a code object once: external (user code), internal, or internal flush."""
     filename = code.co_filename
     internal = (
         filename.startswith(_INTERNAL_DIRS)
         or filename in _INTERNAL_FILES
-        or filename.startswith("<sqlalchemy")  # SQLAlchemy's generated decorator wrappers
+        or filename.startswith("<sqlalchemy")  # SQLAlchemy 2.1's generated decorator wrappers
+        # SQLAlchemy 2.0 exec()s those wrappers as "<string>", in globals named for the module
+        # of the function they wrap: only that name tells them from a user's exec'd code.
+        or (filename == "<string>" and _is_sqlalchemy_module(frame.f_globals.get("__name__")))
     )
     decision = _INTERNAL if internal else _EXTERNAL
     if len(_decisions) >= _MAX_DECISIONS:
@@ -78,6 +81,10 @@ def _decide(code: CodeType) -> int:
     _decisions[id(code)] = decision
     _known.append(code)
     return decision
+
+
+def _is_sqlalchemy_module(name: object) -> bool:
+    return isinstance(name, str) and (name == "sqlalchemy" or name.startswith("sqlalchemy."))
 
 
 def find_caller(depth: int) -> Caller:
@@ -124,7 +131,7 @@ def _walk(frame: FrameType | None, depth: int) -> Probe:
             code = frame.f_code
             decision = decisions.get(id(code))
             if decision is None:
-                decision = _decide(code)
+                decision = _decide(code, frame)
             if decision == _EXTERNAL:
                 answer: Caller = (code, frame.f_lasti, flushing)
                 if greenlet is not None or not internal_below:
