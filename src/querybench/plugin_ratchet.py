@@ -75,13 +75,11 @@ def configure(config: pytest.Config) -> Budgets | None:
     return budgets
 
 
-def budget_for(config: pytest.Config, nodeid: str) -> tuple[int | None, bool]:
-    """The file's budget for one test, and whether the test must be recorded anyway (to write
-    a budget for it)."""
+def budget_for(config: pytest.Config, nodeid: str) -> tuple[int | None, str]:
+    """The file's budget for one test and the file's path (None and '' when it has none)."""
     budgets = config.stash.get(BUDGETS, None)
-    if budgets is None:
-        return None, False
-    return budgets.budgets.get(nodeid), budgets.write is not None
+    limit = None if budgets is None else budgets.budgets.get(nodeid)
+    return (None, "") if budgets is None or limit is None else (limit, str(budgets.path))
 
 
 def finish(budgets: Budgets, runs: Mapping[str, Mapping[str, Any]]) -> None:

@@ -12,7 +12,11 @@
 - option ``--querybench-prove={on,off}`` (ini ``querybench_prove``), ``on`` by default: a test
   failing for N+1 findings (or over budget with findings) is re-run under ``prove_fix`` and
   its failure message ends with the proof, or why the fix is not proven;
-- with pytest-benchmark, a recorded test's benchmark gets ``extra_info["queries"]``.
+- with pytest-benchmark, a recorded test's benchmark gets ``extra_info["queries"]``;
+- ``--querybench-baseline=FILE`` (known findings pass, new ones fail, fixed ones are listed:
+  :mod:`querybench.plugin_baseline`), ``--querybench-budgets=FILE`` (budgets per test, written
+  and lowered on request: :mod:`querybench.plugin_ratchet`), ``--querybench-sarif=FILE``
+  (:mod:`querybench.plugin_sarif`); their end of run is :mod:`querybench.plugin_endofrun`.
 
 The short names ``max_queries`` and ``allow_nplusone`` are aliases, ours only while no other
 plugin (pytest-querycount, pytest-queryguard, a conftest, the ini file) registers a marker of
@@ -197,11 +201,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
     settings = item.config.stash[SETTINGS]
     budget_file = ""
-    if limit is None:
-        limit, _ = plugin_ratchet.budget_for(item.config, item.nodeid)
-        budget_file = (
-            str(item.config.stash[plugin_ratchet.BUDGETS].path) if limit is not None else ""
-        )
+    if limit is None:  # a marker wins over the budgets file
+        limit, budget_file = plugin_ratchet.budget_for(item.config, item.nodeid)
     known = plugin_baseline.known_for(item.config, item.nodeid)
     item.stash[MARKS] = Marks(limit, mode, allowed, budget_file, known, settings.record)
 
