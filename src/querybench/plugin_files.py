@@ -9,7 +9,6 @@ the harness's gate package, which imports the report's dependencies, is not impo
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,11 +71,11 @@ def _key(text: str) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file: a reader never sees half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    """Write ``text`` to ``path`` atomically: a reader never sees half of it."""
+    # imported here: the runner imports SQLAlchemy, which a run that writes nothing never loads
+    from querybench.runner.results import write_atomic
+
+    write_atomic(path, text)
 
 
 def write_baseline(path: Path, known: Mapping[str, frozenset[str]]) -> None:

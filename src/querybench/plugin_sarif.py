@@ -87,6 +87,8 @@ def write(
             }
         ],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
+    # imported here: the runner imports SQLAlchemy, which a run that writes nothing never loads
+    from querybench.runner.results import write_atomic
+
+    write_atomic(path, json.dumps(log, indent=2) + "\n")
     return len(results)
