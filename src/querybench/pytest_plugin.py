@@ -207,7 +207,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     item.stash[MARKS] = Marks(limit, mode, allowed, budget_file, known, settings.record)
 
 
-@pytest.hookimpl(wrapper=True)
+# tryfirst: the outermost wrapper, so a peer plugin's failure raised inside (pytest-queryguard
+# fails a test on N+1 by default) never hides what querybench measured, in either load order.
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """Record the test function's call when a marker, the option or the fixture asks for it."""
     marks = item.stash.get(MARKS, None)
@@ -237,15 +239,24 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         record=marks.record,
     )
     benchmark: CountingBenchmark | None = None
-    with CallWatch(checks) as watch:
-        if "benchmark" in funcargs and watch.counting is not None:
-            benchmark = CountingBenchmark(funcargs["benchmark"], watch.counting)
-            funcargs["benchmark"] = benchmark
-        try:
-            result = yield
-        finally:
-            if benchmark is not None:
-                funcargs["benchmark"] = benchmark.fixture
+    watch = CallWatch(checks)
+    try:
+        with watch:
+            if "benchmark" in funcargs and watch.counting is not None:
+                benchmark = CountingBenchmark(funcargs["benchmark"], watch.counting)
+                funcargs["benchmark"] = benchmark
+            try:
+                result = yield
+            finally:
+                if benchmark is not None:
+                    funcargs["benchmark"] = benchmark.fixture
+    except BaseException:
+        # The test (or a peer plugin) failed first and its error is the report; a broken budget
+        # is still said, in a section of that report.
+        verdict = watch.failure()
+        if verdict:
+            item.add_report_section("call", "querybench", verdict)
+        raise
     if benchmark is not None:
         benchmark.record()
     _keep_allowed(item, watch)

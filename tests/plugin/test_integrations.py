@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import textwrap
 from importlib.metadata import entry_points
@@ -147,6 +149,10 @@ async def test_counter_on_an_async_engine(db_url, query_counter):
 
 
 def test_async_tests_on_an_async_engine_are_recorded(project: pytest.Pytester) -> None:
+    if importlib.util.find_spec("greenlet") is None or not hasattr(
+        importlib.import_module("sqlalchemy.ext.asyncio"), "AsyncAttrs"
+    ):
+        pytest.skip("needs greenlet and SQLAlchemy 2.0.13 or later (AsyncAttrs)")
     project.makeconftest(textwrap.dedent(ASYNC_CONFTEST))
     project.makepyfile(test_async=ASYNC_TESTS)
     result = project.runpytest_subprocess("--querybench-nplusone=fail")

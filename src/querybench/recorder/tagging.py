@@ -53,7 +53,9 @@ def column_load_tag(load_options: Any, compiled: Any) -> Tag | None:
     if refreshed is None:
         return None
     only: frozenset[str] | None = getattr(_compile_options(compiled), "_only_load_props", None)
-    if load_options._is_user_refresh or only is None:
+    # Early 2.0 releases have no _is_user_refresh: there, a Session.refresh() naming attributes
+    # is told apart from an expired or deferred load by nothing, and is tagged as one of those.
+    if getattr(load_options, "_is_user_refresh", False) or only is None:
         detail = "refresh"
     elif only & refreshed.expired_attributes:
         detail = "expired"
