@@ -35,8 +35,10 @@ SPEC = SchemaSpec(
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> BuiltSource:
     """The blog dataset built into a SQLite file of its own."""
-    path = tmp_path_factory.mktemp("reference") / "blog.sqlite"
-    return build_source(schema_source(models.Base, SPEC), f"sqlite:///{path}")
+    folder = tmp_path_factory.mktemp("reference")
+    # Module-scoped: the autouse private cache is not set yet, so name a cache of its own.
+    source = schema_source(models.Base, SPEC)
+    return build_source(source, f"sqlite:///{folder / 'blog.sqlite'}", cache_dir=folder)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import faker
@@ -29,7 +30,7 @@ from querybench.datasets.source import CHUNK_ROWS, ProbeDocument
 from querybench.errors import SpecError
 
 #: Bump when the same spec and schema would generate other rows.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,10 @@ class SchemaSource:
         return self.model.metadata
 
     def cache_key(self) -> str:
-        """The spec, the schema's DDL, the generator's and Faker's versions, hashed."""
+        """The spec, the schema's DDL, the generator's code and Faker's version, hashed."""
         parts = [self.spec.canonical(), f"generator {GENERATOR_VERSION}", f"faker {faker.VERSION}"]
+        # The generator's own code too: an edit that changes rows must not be served stale.
+        parts += [path.read_text() for path in sorted(Path(__file__).parent.glob("*.py"))]
         for table in self.model.tables:
             try:
                 parts.append(str(CreateTable(table).compile(dialect=sqlite.dialect())))
