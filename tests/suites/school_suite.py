@@ -75,7 +75,11 @@ def build(connection: Connection, context: BuildContext) -> dict[str, Any]:
     )
     context.insert(Student, ({"id": i, "name": context.fake.name()} for i in range(1, 301)))
     probe = {n: top + index + 1 for index, n in enumerate(context.sizes)}  # the last courses
-    rows = [{"course_id": probe[n], "student_id": s} for n in context.sizes for s in range(1, n + 1)]
+    rows = [
+        {"course_id": probe[n], "student_id": student}
+        for n in context.sizes
+        for student in range(1, n + 1)
+    ]
     for course in range(1, top + 1):
         for student in context.rng.sample(range(1, 301), 3):
             rows.append({"course_id": course, "student_id": student})
