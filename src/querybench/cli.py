@@ -34,7 +34,14 @@ def _sizes_option(text: str | None) -> tuple[int, ...] | None:
     return sizes
 
 
-@cli.command()
+SUITES_HELP = (
+    "SUITE: a file (benchmarks/bench_orders.py), a module, or module:attribute. Default: the "
+    "suites of [tool.querybench] in pyproject.toml, else the built-in payments suite."
+)
+
+
+@cli.command(epilog=SUITES_HELP)
+@click.argument("suite_refs", nargs=-1, metavar="[SUITE]...")
 @click.option(
     "--db",
     "databases",
@@ -42,7 +49,11 @@ def _sizes_option(text: str | None) -> tuple[int, ...] | None:
     metavar="URL",
     help="Database URL (repeatable). Default: a SQLite file in the cache folder.",
 )
-@click.option("--dataset", default="small", show_default=True, help="Dataset name or spec path.")
+@click.option(
+    "--dataset",
+    metavar="NAME|PATH",
+    help="Dataset name or spec path, for suites with named datasets (payments: default small).",
+)
 @click.option("--sizes", metavar="N,N,...", help="Sizes to run (default: the dataset's sweep).")
 @click.option("-k", "pattern", metavar="PATTERN", help="Only scenarios matching this.")
 @click.option("--variants", metavar="V,V,...", help="Only these variants (naive,eager,...).")
@@ -76,8 +87,9 @@ def _sizes_option(text: str | None) -> tuple[int, ...] | None:
     help="Minimum seconds of timed rounds per cell.",
 )
 def run(
+    suite_refs: tuple[str, ...],
     databases: tuple[str, ...],
-    dataset: str,
+    dataset: str | None,
     sizes: str | None,
     pattern: str | None,
     variants: str | None,
@@ -86,10 +98,12 @@ def run(
     rounds: int,
     min_time: float,
 ) -> None:
-    """Run the scenarios, print the before/after table, write results and report."""
+    """Run the suites' scenarios, print the before/after table, write results and report."""
     from querybench.runner.job import RunOptions, RunState
     from querybench.runner.timing import TimingPolicy
+    from querybench.suites.discovery import load_suites
 
+    suites = load_suites(suite_refs)
     options = RunOptions(
         dataset=dataset,
         # An empty --db "" stands for the default SQLite file, beside other --db URLs.
@@ -103,30 +117,27 @@ def run(
     )
     from querybench.cli_run import run_with_progress
 
-    exit_code = run_with_progress(options, RunState())
+    exit_code = run_with_progress(options, RunState(), suites)
     if exit_code:
         raise click.exceptions.Exit(exit_code)
 
 
-@cli.command()
-def scenarios() -> None:
-    """List the registered scenarios, their variants and what N means for each."""
-    from rich.console import Console
-    from rich.table import Table
+@cli.command(epilog=SUITES_HELP)
+@click.argument("suite_refs", nargs=-1, metavar="[SUITE]...")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a table in a terminal, tab-separated columns otherwise; json: for scripts.",
+)
+def scenarios(suite_refs: tuple[str, ...], output_format: str) -> None:
+    """List the suites' scenarios, their variants and what N means for each."""
+    from querybench.suites.discovery import load_suites
+    from querybench.suites.listing import print_scenarios
 
-    from querybench.scenarios.builtin import payments_registry
-
-    table = Table(header_style="bold")
-    for column in ("scenario", "variants", "N is", "description"):
-        table.add_column(column)
-    for scenario in payments_registry():
-        table.add_row(
-            scenario.name,
-            ", ".join(scenario.variants),
-            scenario.size_meaning,
-            scenario.description,
-        )
-    Console().print(table)
+    print_scenarios(load_suites(suite_refs), output_format)
 
 
 @cli.command()

@@ -72,7 +72,7 @@ def test_small_run_report_is_under_2_mb_and_10_seconds(
     write_results: Callable[..., Path],
 ) -> None:
     cells = small_run_cells()
-    assert len(cells) == 250  # the small dataset's run: 17 scenarios, their variants and sizes
+    assert len(cells) == 254  # the small dataset's run: 19 scenarios, their variants and sizes
     path = write_results(Results(environment=make_environment(), cells=tuple(cells)))
     out = tmp_path / "report.html"
     cpu_before = _children_cpu_seconds()
