@@ -207,6 +207,14 @@ def datasets(dataset: str | None, database: str | None) -> None:
             )
         console.print(specs_table(available_specs()))
         return
+    if dataset.endswith(".toml") and Path(dataset).is_file():
+        from querybench.suites.explore import generated_source, is_schema_spec
+
+        if is_schema_spec(Path(dataset)):
+            from querybench.datasets import build_source
+
+            console.print(build_summary(build_source(generated_source(Path(dataset)), database)))
+            return
     console.print(build_summary(build_dataset(load_spec(dataset), database)))
 
 

@@ -16,6 +16,7 @@ really touches the relationship (``proofs`` records the outcome).
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +37,8 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from querybench.datasets import read_source_probes
-from querybench.datasets.schema import SchemaSpec, read_schema_spec, schema_source
-from querybench.errors import QuerybenchError, SuiteError
+from querybench.datasets.schema import SchemaSource, SchemaSpec, read_schema_spec, schema_source
+from querybench.errors import QuerybenchError, SpecError, SuiteError
 from querybench.scenarios.registry import Variant
 from querybench.suites.suite import DEFAULT_SIZES, Suite
 
@@ -93,6 +94,22 @@ def load_models(ref: str, base: Path | None = None) -> Any:
     if not isinstance(value, sa.MetaData) and not hasattr(value, "registry"):
         raise SuiteError(f"{ref}: {value!r} is neither a declarative Base nor a MetaData")
     return value
+
+
+def is_schema_spec(path: Path) -> bool:
+    """Whether a TOML file is a generator spec (it names its ``models``), not a payments one."""
+    try:
+        return "models" in tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return False  # the payments reader says what is wrong with it
+
+
+def generated_source(path: Path) -> SchemaSource:
+    """The row source of a generator spec file whose ``models`` names the mapping."""
+    spec = read_schema_spec(path)
+    if not spec.models:
+        raise SpecError(f"{path}: models: name the mapping, like models = 'myapp.models:Base'")
+    return schema_source(load_models(spec.models, path.parent), spec)
 
 
 def explore_spec(models: Any, sizes: Sequence[int], spec_path: Path | None = None) -> SchemaSpec:

@@ -15,6 +15,7 @@ In code::
 In TOML (``read_schema_spec(path)``)::
 
     name = "blog"
+    models = "myapp.models:Base"   # for `querybench datasets blog.toml`
     seed = 7
     sizes = [1, 10, 100]
     [counts]
@@ -118,6 +119,8 @@ class SchemaSpec:
     null_ratio: float = 0.1
     #: Where it was read from, for messages; not part of its identity.
     path: Path | None = field(default=None, compare=False)
+    #: The mapping it is for, as ``module:Base`` or ``file.py:Base`` (TOML ``models``), if named.
+    models: str = field(default="", compare=False)
 
     @property
     def where(self) -> str:
@@ -217,6 +220,9 @@ def read_schema_spec(path: Path) -> SchemaSpec:
         name: _fanout(value, f"{where}: fanouts.{name}")
         for name, value in _table(document, "fanouts", where).items()
     }
+    models = document.get("models", "")
+    if not isinstance(models, str):
+        raise SpecError(f"{where}: models: expected 'module:Base', got {models!r}")
     rows = document.get("rows", 1000)
     null_ratio = document.get("null_ratio", 0.1)
     if not _count(rows):
@@ -233,6 +239,7 @@ def read_schema_spec(path: Path) -> SchemaSpec:
         rows=rows,
         null_ratio=float(null_ratio),
         path=path,
+        models=models,
     )
 
 

@@ -1,0 +1,43 @@
+"""``querybench datasets SPEC.toml`` builds a generator spec that names its models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import generated_models
+import pytest
+
+from querybench.cli import main
+from querybench.datasets import build_source
+from querybench.datasets.schema import read_schema_spec, schema_source
+
+COUNTS = "authors = 200\nposts = 1000\ncategories = 100\ntags = 60\ncomments = 2000\n"
+
+
+def test_a_spec_naming_its_models_builds_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "blog.toml"
+    models = f"{Path(generated_models.__file__)}:Base"
+    path.write_text(f'name = "blog"\nmodels = "{models}"\nsizes = [1, 5]\n[counts]\n{COUNTS}')
+    url = f"sqlite:///{tmp_path / 'blog.sqlite'}"
+    assert main(["datasets", str(path), "--db", url]) == 0
+    printed = capsys.readouterr().out
+    spec = read_schema_spec(path)
+    expected = build_source(
+        schema_source(generated_models.Base, spec), f"sqlite:///{tmp_path}/b.db"
+    )
+    assert expected.digest in printed
+    assert "post_tags" in printed
+
+
+def test_a_spec_whose_models_do_not_import_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "blog.toml"
+    path.write_text('name = "blog"\nmodels = "no_such_module_anywhere:Base"\n')
+    assert main(["datasets", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        "querybench: error: no_such_module_anywhere:Base: no module named"
+        " 'no_such_module_anywhere' (neither a file nor an importable module)\n"
+    )
