@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tempfile
 from pathlib import Path
 
 import generated_models
@@ -9,7 +11,15 @@ import pytest
 
 from querybench.cli import main
 from querybench.datasets import build_source
-from querybench.datasets.schema import read_schema_spec, schema_source
+from querybench.datasets.schema import SchemaSpec, read_schema_spec, schema_source
+
+
+def read_schema_spec_text(text: str) -> SchemaSpec:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "spec.toml"
+        path.write_text(text)
+        return read_schema_spec(path)
+
 
 COUNTS = "authors = 200\nposts = 1000\ncategories = 100\ntags = 60\ncomments = 2000\n"
 
@@ -41,3 +51,13 @@ def test_a_spec_whose_models_do_not_import_is_one_line(
         "querybench: error: no_such_module_anywhere:Base: no module named"
         " 'no_such_module_anywhere' (neither a file nor an importable module)\n"
     )
+
+
+def test_the_readme_spec_reads_and_fits_a_schema_with_those_tables() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(name = \"blog\".*?)```", readme, re.S)
+    assert block is not None
+    spec = read_schema_spec_text(block.group(1))
+    assert spec.models == "myapp.models:Base"
+    source = schema_source(generated_models.Base, spec)  # every name it uses exists
+    assert source.spec.counts == {"authors": 1000, "posts": 20000}
