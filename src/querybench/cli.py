@@ -122,6 +122,50 @@ def run(
         raise click.exceptions.Exit(exit_code)
 
 
+@cli.command()
+@click.argument("models", metavar="MODELS")
+@click.option("--db", "databases", multiple=True, metavar="URL", help="Database URL (repeatable).")
+@click.option("--spec", type=click.Path(path_type=Path), help="A dataset spec (TOML) for MODELS.")
+@click.option("--sizes", metavar="N,N,...", help="Sizes to run (default: 1,10,100).")
+@click.option("-k", "pattern", metavar="PATTERN", help="Only relationships matching this.")
+@click.option("--variants", metavar="V,V,...", help="Only these strategies (default,joined,...).")
+@click.option("--rtt", type=float, default=0.0, show_default=True, metavar="MS")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("reports/explore"), show_default=True
+)
+@click.option("--rounds", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--min-time", type=click.FloatRange(min=0), default=0.15, show_default=True)
+def explore(
+    models: str,
+    databases: tuple[str, ...],
+    spec: Path | None,
+    sizes: str | None,
+    pattern: str | None,
+    variants: str | None,
+    rtt: float,
+    out: Path,
+    rounds: int,
+    min_time: float,
+) -> None:
+    """Measure every loader strategy on every relationship of MODELS (module:Base)."""
+    from querybench.runner.job import RunOptions
+    from querybench.runner.timing import TimingPolicy
+    from querybench.suites.explore_report import run_exploration
+
+    options = RunOptions(
+        databases=tuple(url or None for url in databases) or (None,),
+        sizes=_sizes_option(sizes),
+        pattern=pattern,
+        variants=tuple(v.strip() for v in variants.split(",")) if variants else None,
+        rtt_ms=rtt,
+        out=out,
+        policy=TimingPolicy(min_time=min_time, min_rounds=rounds),
+    )
+    exit_code = run_exploration(models, options, spec)
+    if exit_code:
+        raise click.exceptions.Exit(exit_code)
+
+
 @cli.command(epilog=SUITES_HELP)
 @click.argument("suite_refs", nargs=-1, metavar="[SUITE]...")
 @click.option(
