@@ -1,11 +1,16 @@
 """Which row source builds a suite's dataset for a run, given ``--dataset`` and ``--sizes``.
 
-A suite names its dataset one of three ways: ``datasets=`` (named specs, chosen with
-``--dataset``: payments), ``dataset=`` a ready row source, or ``dataset=`` a builder function
-wrapped with ``callable_source`` over the suite's models, its probes planted for the run's sizes.
+A suite names its dataset one of four ways: ``datasets=`` (named specs, chosen with
+``--dataset``: payments); ``dataset=`` a ready row source; ``dataset=`` a builder function
+wrapped with ``callable_source`` over the suite's models, its probes planted for the run's
+sizes; or nothing (or a ``SchemaSpec``): rows generated from the models by the schema-driven
+generator, whose spec ``--dataset PATH.toml`` may also name.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
 
 from querybench.datasets import RowSource, callable_source
 from querybench.errors import QuerybenchError
@@ -21,16 +26,19 @@ def suite_source(
         if name is None:
             raise QuerybenchError(f"suite {suite.name!r}: choose a dataset with --dataset NAME")
         return _covering(suite, suite.datasets(name), sizes)
+    from querybench.datasets.schema import SchemaSpec, read_schema_spec, schema_source
+
+    if dataset is not None and (suite.dataset is None or isinstance(suite.dataset, SchemaSpec)):
+        spec = read_schema_spec(Path(dataset))
+        return _covering(suite, schema_source(suite.models, spec), sizes)
     if dataset is not None:
         raise QuerybenchError(
             f"suite {suite.name!r} builds its own dataset; --dataset {dataset!r} applies only "
-            "to suites with named datasets (the built-in payments suite)"
+            "to suites whose rows are generated, or that have named datasets (payments)"
         )
-    if suite.dataset is None:
-        raise QuerybenchError(
-            f"suite {suite.name!r}{_origin(suite)} names no dataset: give Suite(..., "
-            "dataset=build) a function build(connection, context) that inserts its rows"
-        )
+    if suite.dataset is None or isinstance(suite.dataset, SchemaSpec):
+        spec = suite.dataset or SchemaSpec(name=suite.name, sizes=suite.sizes)
+        return schema_source(suite.models, replace(spec, sizes=sizes) if sizes else spec)
     if hasattr(suite.dataset, "write"):
         source: RowSource = suite.dataset  # type: ignore[assignment]
         return _covering(suite, source, sizes)
@@ -53,7 +61,3 @@ def _covering(suite: Suite, source: RowSource, sizes: tuple[int, ...] | None) ->
             f"{missing}; choose sizes from that list or add them to the spec's 'sizes'"
         )
     return source
-
-
-def _origin(suite: Suite) -> str:
-    return f" ({suite.origin})" if suite.origin else ""

@@ -36,6 +36,7 @@ from querybench.scenarios.registry import (
 )
 
 if TYPE_CHECKING:
+    from querybench.datasets.schema import SchemaSpec
     from querybench.datasets.source import BuilderFunction, RowSource
 
 InputsT = TypeVar("InputsT")
@@ -72,9 +73,11 @@ class Suite:
     """A named set of scenarios over one mapping, with how its dataset is built.
 
     ``models`` is the declarative ``Base`` (or a ``MetaData``) whose tables the dataset holds.
-    ``dataset`` is how rows get there: a builder function ``fn(connection, context)`` that
-    inserts rows and returns the probes its scenarios read back (see ``callable_source``), a
-    ready row source, or None for rows generated from the models. ``datasets``, instead, maps
+    ``dataset`` is how rows get there: None (the default) generates seeded rows from the
+    models, with probes for every relationship (``querybench.datasets.schema``; a
+    ``SchemaSpec`` sets counts, overrides and fan-outs); a builder function
+    ``fn(connection, context)`` inserts rows itself and returns the probes its scenarios read
+    back (see ``callable_source``); or a ready row source. ``datasets``, instead, maps
     a ``--dataset NAME`` to a row source (payments' named specs; ``default_dataset`` is used
     when none is named). ``sizes`` is the sweep of N when the run names none.
     """
@@ -84,7 +87,7 @@ class Suite:
         name: str,
         *,
         models: object,
-        dataset: RowSource | BuilderFunction | None = None,
+        dataset: RowSource | BuilderFunction | SchemaSpec | None = None,
         datasets: Callable[[str], RowSource] | None = None,
         default_dataset: str | None = None,
         sizes: Iterable[int] = DEFAULT_SIZES,
@@ -95,12 +98,15 @@ class Suite:
             raise ScenarioError(f"suite name {name!r}: give a non-empty name without spaces")
         self.name = name
         self.metadata = metadata_of(models, f"suite {name!r}")
+        self.models = models
         if dataset is not None and datasets is not None:
             raise ScenarioError(f"suite {name!r}: give dataset= or datasets=, not both")
-        if dataset is not None and not callable(dataset) and not hasattr(dataset, "write"):
+        if dataset is not None and not (
+            callable(dataset) or hasattr(dataset, "write") or hasattr(dataset, "fanouts")
+        ):
             raise ScenarioError(
                 f"suite {name!r}: dataset={dataset!r} is neither a builder function "
-                "fn(connection, context) nor a row source"
+                "fn(connection, context), a SchemaSpec nor a row source"
             )
         self.dataset = dataset
         self.datasets = datasets
