@@ -258,3 +258,39 @@ def test_a_bare_metadata_generates_with_probes_per_foreign_key(tmp_path: Path) -
             assert count == int(size)
     engine.dispose()
     assert built.probes["relationships"] == {}
+
+
+cyclic = sa.MetaData()
+departments = sa.Table(
+    "departments",
+    cyclic,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(40), nullable=False),
+    # The head is a member of staff, and staff belong to departments: a cycle between tables.
+    sa.Column("head_id", sa.ForeignKey("staff.id", use_alter=True, name="fk_head"), nullable=True),
+)
+staff = sa.Table(
+    "staff",
+    cyclic,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("department_id", sa.ForeignKey("departments.id"), nullable=False),
+)
+
+
+def test_a_cycle_between_tables_is_inserted_then_closed_by_update(
+    empty_database: URL, make_engine: Callable[[URL | str], Engine], tmp_path: Path
+) -> None:
+    spec = SchemaSpec(name="cycle", seed=5, sizes=(1, 5), counts={"departments": 50, "staff": 400})
+    built = build_source(schema_source(cyclic, spec), empty_database)
+    reference = build_source(schema_source(cyclic, spec), f"sqlite:///{tmp_path / 'c.db'}")
+    assert built.digest == reference.digest
+    with make_engine(empty_database).connect() as conn:
+        heads = conn.scalar(sa.text("SELECT count(*) FROM departments WHERE head_id IS NOT NULL"))
+        dangling = conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM departments d LEFT JOIN staff s ON s.id = d.head_id"
+                " WHERE d.head_id IS NOT NULL AND s.id IS NULL"
+            )
+        )
+    assert heads == 50
+    assert dangling == 0

@@ -280,9 +280,12 @@ def _fill_columns(
 ) -> None:
     table = rows.table
     from_keys: dict[str, tuple[ForeignKey, int]] = {}
-    for key_name in rows.parents:
-        for index, name in enumerate(model.foreign_keys[key_name].columns):
-            from_keys[name] = (model.foreign_keys[key_name], index)
+    # Keys set now, and keys closing a cycle (NULL until the UPDATE after every insert).
+    keys = [model.foreign_keys[name] for name in rows.parents]
+    keys += [k for k in model.foreign_keys.values() if k.table == table.name and k.deferred]
+    for key in keys:
+        for index, name in enumerate(key.columns):
+            from_keys[name] = (key, index)
     hierarchy = model.hierarchies.get(table.name)
     unique_columns = _unique_columns(table, set(from_keys))
     primary = list(table.primary_key.columns)
