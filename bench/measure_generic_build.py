@@ -7,7 +7,9 @@ Both build the payments tables into a fresh SQLite file (a private build cache e
 neither is served from a cache): the hand-written builder from ``fixtures/large.toml``, the
 generic one from the models alone (``querybench.payments.models``) with the same counts
 (100,000 users, 1,000,000 payments, 5 plans) and sizes. Each time covers generation, inserts,
-index creation, the content digest and the copy into place. Goal: generic within 1.5x.
+index creation, the content digest and the copy into place. Goal: generic within 1.5x. A third
+build, ``generic+probes``, is payments' spec built by the generator with the payments probes
+set in (``querybench.datasets.payments_generated``).
 Rounds alternate the order, so neither always runs on a warmer machine.
 """
 
@@ -22,6 +24,7 @@ import time
 from pathlib import Path
 
 from querybench.datasets import DatasetSpec, build_dataset, build_source, load_spec
+from querybench.datasets.payments_generated import build_generated_payments
 from querybench.datasets.schema import SchemaSpec, schema_source
 from querybench.payments.models import Base
 
@@ -60,6 +63,13 @@ def generic(scale: float, root: Path) -> tuple[float, int]:
     return time.perf_counter() - started, built.rows
 
 
+def generic_with_probes(scale: float, root: Path) -> tuple[float, int]:
+    """Seconds and rows of payments' spec built by the generator plus the payments probes."""
+    started = time.perf_counter()
+    built = build_generated_payments(scaled(scale), cache_dir=root)
+    return time.perf_counter() - started, built.rows
+
+
 def main() -> None:
     """Build both, ``--rounds`` times in alternating order, and print times and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -67,15 +77,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f}")
-    times: dict[str, list[float]] = {"hand-written": [], "generic": []}
+    times: dict[str, list[float]] = {"hand-written": [], "generic": [], "generic+probes": []}
     rows: dict[str, int] = {}
     for round_number in range(args.rounds):
-        order = [("hand-written", hand_written), ("generic", generic)]
+        order = [
+            ("hand-written", hand_written),
+            ("generic", generic),
+            ("generic+probes", generic_with_probes),
+        ]
         for name, build in order if round_number % 2 == 0 else order[::-1]:
             with tempfile.TemporaryDirectory() as folder:
                 seconds, rows[name] = build(args.scale, Path(folder))
             times[name].append(seconds)
-            print(f"  round {round_number + 1} {name:<12} {seconds:7.2f} s  {rows[name]:,} rows")
+            print(f"  round {round_number + 1} {name:<14} {seconds:7.2f} s  {rows[name]:,} rows")
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, seconds in medians.items():
         print(

@@ -83,6 +83,11 @@ class SchemaSource:
     def write(self, connection: Connection) -> ProbeDocument:
         """Generate and bulk-insert every table; the probes."""
         generated, probes = self.generate()
+        self.insert(connection, generated)
+        return probes
+
+    def insert(self, connection: Connection, generated: Generated) -> None:
+        """Bulk-insert generated rows, parents first; then close the keys of table cycles."""
         for table in self.model.tables:
             rows = generated.tables[table.name]
             keys = [column.key for column in table.columns]
@@ -94,7 +99,6 @@ class SchemaSource:
                 connection.execute(insert, [dict(zip(keys, row, strict=True)) for row in chunk])
         for key in generated.deferred:
             _set_deferred(connection, generated, key.table, key.name, key.columns, key.referred)
-        return probes
 
 
 def _set_deferred(
