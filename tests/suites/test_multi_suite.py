@@ -47,7 +47,8 @@ def test_a_pattern_matching_no_suite_fails_before_any_build(
     assert main(argv) == 2
     assert capsys.readouterr().err == (
         "querybench: error: unknown scenario 'CourseRepository.rostr'; "
-        "did you mean CourseRepository.roster?\n"
+        "did you mean CourseRepository.roster, CourseRepository.courses_with_teacher, "
+        "StudentRepository.students_with_courses?\n"
     )
     assert not (tmp_path / "out" / "results.json").exists()
 
