@@ -61,3 +61,47 @@ def test_one_scenario_name_in_two_suites_is_refused() -> None:
     two.name = "payments-again"
     with pytest.raises(ScenarioError, match="is in suites 'payments' and 'payments-again'"):
         as_suites([one, two])
+
+
+BROKEN_BUILDER = """
+import sqlalchemy as sa
+from querybench import Suite
+
+metadata = sa.MetaData()
+sa.Table("things", metadata, sa.Column("id", sa.Integer, primary_key=True))
+
+
+def build(connection, context):
+    raise KeyError("no such thing")
+
+
+suite = Suite("things", models=metadata, dataset=build)
+
+
+def as_is(session, n):
+    return n
+
+
+suite.scenario("Things.count", as_is)
+"""
+
+
+def test_a_builder_that_raises_is_one_line_and_earlier_suites_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("QUERYBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    broken = tmp_path / "bench_things.py"
+    broken.write_text(BROKEN_BUILDER, encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["run", SCHOOL, str(broken), "-k", "roster|Things", *QUICK, "--out", str(out)]
+    assert main(argv) == 2
+    line = BROKEN_BUILDER.splitlines().index('    raise KeyError("no such thing")') + 1
+    assert capsys.readouterr().err == (
+        "querybench: error: suite 'things': building dataset 'things' failed: "
+        f"KeyError at {broken}:{line}: 'no such thing'\n"
+    )
+    kept = read_results(out / "results.json")
+    assert kept.partial
+    assert {(c.scenario, c.size) for c in kept.cells} == {
+        ("CourseRepository.roster", n) for n in (1, 10, 100)
+    }
