@@ -101,9 +101,13 @@ def test_library_suite_runs_reports_baselines_and_gates_as_written(
     assert (library_project / "benchmarks/baseline.json").is_file()
 
 
-def test_library_suite_under_pytest_benchmark_reads_into_report(library_project: Path) -> None:
+def test_library_suite_under_pytest_benchmark_reads_into_report(
+    library_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from querybench.cli import main
 
+    # Under xdist, pytest-benchmark would take the subprocess for a worker and write no JSON.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     first, second = commands("library-pytest")
     assert first[:3] == ["python", "-m", "pytest"]
     (library_project / "reports").mkdir()  # made by the README's run, which comes first

@@ -16,6 +16,8 @@ def test_pytest_benchmark_run_of_a_user_suite_reads_into_report(
     pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("QUERYBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    # Under xdist, pytest-benchmark would take the subprocess for a worker and write no JSON.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     pytester.makepyfile(
         test_school=f"""
         import pytest

@@ -68,6 +68,7 @@ def test_user_suite_runs_reports_baselines_and_gates_with_exact_counts(
     html = tmp_path / "report.html"
     assert main(["report", str(out / "results.json"), "-o", str(html)]) == 0
     page = html.read_text(encoding="utf-8")
+    assert "<dt>suites</dt><dd>school</dd>" in page
     for scenario, _ in EXPECTED:
         assert scenario in page
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 
-from querybench.datasets import RowSource, build_source
+from querybench.datasets import BuiltSource, RowSource, build_source
 from querybench.errors import Interrupted, QuerybenchError, ScenarioError
 from querybench.runner.backends import Backend, open_backend
 from querybench.runner.environment import describe
@@ -109,7 +109,7 @@ def open_backends(
     digest = ""
     try:
         for url in options.databases:
-            built = build_source(source, url)
+            built = _build(suite, source, url)
             digest = built.digest
             backends.append(open_backend(built.url, rtt_ms=options.rtt_ms))
     except BaseException:
@@ -117,6 +117,20 @@ def open_backends(
             backend.dispose()
         raise
     return backends, source, digest
+
+
+def _build(suite: Suite, source: RowSource, url: str | None) -> BuiltSource:
+    """Build ``suite``'s dataset; a builder of the user's that raises is one line, not a crash."""
+    try:
+        return build_source(source, url)
+    except QuerybenchError:
+        raise
+    except Exception as error:
+        from querybench.suites.discovery import error_reason
+
+        raise QuerybenchError(
+            f"suite {suite.name!r}: building dataset {source.name!r} failed: {error_reason(error)}"
+        ) from error
 
 
 def as_suites(target: Suite | Registry | Sequence[Suite]) -> list[Suite]:
@@ -185,7 +199,9 @@ def run_job(
     done: list[Cell] = []
     environment: Environment | None = None
     planned = 0
-    with heap_frozen():
+    for suite in suites:  # a dataset option no suite can take fails before anything is measured
+        suite_source(suite, options.dataset, options.sizes)
+    with heap_frozen(), _keep_measured(state, options.out):
         for suite in suites:
             backends, source, digest = open_backends(options, suite)
             sizes = options.sizes or default_sizes(suite, source)
@@ -209,6 +225,18 @@ def run_job(
     state.results = Results(environment, tuple(done), partial=False)
     state.written = _write(state.results, options.out)
     return state.results
+
+
+@contextmanager
+def _keep_measured(state: RunState, out: Path) -> Iterator[None]:
+    """On a stop or an error between suites (a build that fails, a signal), write what the
+    earlier suites measured before letting it through."""
+    try:
+        yield
+    except (Interrupted, QuerybenchError):
+        if state.results is not None and state.results.cells:
+            state.written = _write(replace(state.results, partial=True), out)
+        raise
 
 
 def _own(suite: Suite, pattern: str | None) -> str | None:

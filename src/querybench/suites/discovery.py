@@ -121,7 +121,7 @@ def _attribute(module: ModuleType, attribute: str, ref: str, where: str) -> Suit
         try:
             value = value()
         except Exception as error:
-            raise SuiteError(f"{ref}: {attribute}() raised {_reason(error)}") from None
+            raise SuiteError(f"{ref}: {attribute}() raised {error_reason(error)}") from None
     if not isinstance(value, Suite):
         raise SuiteError(f"{ref}: {attribute} is {type(value).__name__}, not a querybench Suite")
     value.origin = value.origin or where
@@ -146,7 +146,7 @@ def _import_file(path: Path, ref: str) -> ModuleType:
         del sys.modules[name]
         if not isinstance(error, Exception):
             raise
-        raise SuiteError(f"{ref}: {_reason(error)}") from None
+        raise SuiteError(f"{ref}: {error_reason(error)}") from None
     return module
 
 
@@ -158,13 +158,14 @@ def _import_module(name: str, ref: str) -> ModuleType:
             raise SuiteError(
                 f"{ref}: no module named {name!r} (neither a file nor an importable module)"
             ) from None
-        raise SuiteError(f"{ref}: {_reason(error)}") from None
+        raise SuiteError(f"{ref}: {error_reason(error)}") from None
     except Exception as error:
-        raise SuiteError(f"{ref}: {_reason(error)}") from None
+        raise SuiteError(f"{ref}: {error_reason(error)}") from None
 
 
-def _reason(error: Exception) -> str:
-    """The error on one line, with the innermost frame outside querybench that raised it."""
+def error_reason(error: Exception) -> str:
+    """The error on one line, with the innermost frame outside querybench that raised it (the
+    user's line, for an import, a registration or a builder that fails)."""
     text = " ".join(str(error).split())
     if isinstance(error, SyntaxError) and error.filename:
         return f"SyntaxError at {error.filename}:{error.lineno}: {error.msg}"
