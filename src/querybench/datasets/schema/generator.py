@@ -7,9 +7,7 @@ tail go; ``links`` for many-to-many link tables.
 
 from __future__ import annotations
 
-import bisect
 import itertools
-import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +17,7 @@ from querybench.datasets.schema.checks import read_checks
 from querybench.datasets.schema.layout import Layout, identity_quotas
 from querybench.datasets.schema.links import link_pairs
 from querybench.datasets.schema.mapping import ForeignKey, SchemaModel
+from querybench.datasets.schema.parents import assign_parents, requirement, rng_for
 from querybench.datasets.schema.spec import SchemaSpec
 from querybench.datasets.schema.values import Pools, column_values
 from querybench.errors import SpecError
@@ -43,11 +42,6 @@ class TableRows:
 
 def _json(value: Any) -> Any:
     return value if isinstance(value, int | str | float) or value is None else str(value)
-
-
-def rng_for(spec: SchemaSpec, *parts: str) -> random.Random:
-    """A generator of its own for one column or key: the seed and its name, nothing else."""
-    return random.Random("/".join([str(spec.seed), *parts]))
 
 
 @dataclass
@@ -94,19 +88,6 @@ def generate_rows(model: SchemaModel, spec: SchemaSpec, layout: Layout) -> Gener
     return Generated(tables=tables, deferred=deferred, notes=notes)
 
 
-def _requirement(model: SchemaModel, key: ForeignKey, side: str) -> str | None:
-    """The identity rows on ``side`` ('parent' or 'child') of ``key`` must have, if any."""
-    wanted: frozenset[str] | None = None
-    for rel in model.relationships.values():
-        if rel.foreign_key != key.name or rel.secondary is not None:
-            continue
-        own_side = "child" if rel.direction == "MANYTOONE" else "parent"
-        needed = rel.parent_identities if side == own_side else rel.target_identities
-        if needed is not None:
-            wanted = needed if wanted is None else wanted & needed
-    return min(wanted) if wanted else None
-
-
 def _identities(
     model: SchemaModel,
     spec: SchemaSpec,
@@ -133,13 +114,13 @@ def _identities(
     plan = layout.tables[name]
     forced: dict[int, str] = {}
     for key_name, block in plan.blocks.items():
-        if wanted := _requirement(model, model.foreign_keys[key_name], "parent"):
+        if wanted := requirement(model, model.foreign_keys[key_name], "parent"):
             forced.update(dict.fromkeys(block, wanted))
     for key_name, planted in plan.planted.items():
-        if wanted := _requirement(model, model.foreign_keys[key_name], "child"):
+        if wanted := requirement(model, model.foreign_keys[key_name], "child"):
             forced.update(dict.fromkeys(planted, wanted))
     for key in sorted(model.foreign_keys.values(), key=lambda key: key.name):
-        if key.table == name and (wanted := _requirement(model, key, "child")):
+        if key.table == name and (wanted := requirement(model, key, "child")):
             forced.update(dict.fromkeys(layout.tail(name), wanted))
             break
     quotas = identity_quotas(rows.count, hierarchy.identities)
@@ -176,98 +157,6 @@ def _inherited_column(model: SchemaModel, table: str, column: str) -> str:
                 else referred
             )
     raise SpecError(f"table {table}: primary key column {column} has no inheritance key")
-
-
-def candidates(layout: Layout, key: ForeignKey, parent: TableRows, wanted: str | None) -> list[int]:
-    """Rows of the parent that random and tail children may point to, ascending."""
-    block = layout.tables[key.parent].blocks.get(key.name, range(0))
-    identities = parent.identities
-    return [
-        i
-        for i in range(parent.count)
-        if i not in block and (wanted is None or identities is None or identities[i] == wanted)
-    ]
-
-
-def assign_parents(
-    spec: SchemaSpec,
-    layout: Layout,
-    model: SchemaModel,
-    key: ForeignKey,
-    rows: TableRows,
-    tables: dict[str, TableRows],
-) -> list[int | None]:
-    """The parent row of every row of ``rows`` through ``key``."""
-    rng = rng_for(spec, "key", key.name)
-    parent = tables[key.parent]
-    pool = candidates(layout, key, parent, _requirement(model, key, "parent"))
-    result: list[int | None] = [None] * rows.count
-    planted = layout.tables[key.table].planted.get(key.name)
-    done: set[int] = set()
-    if planted is not None and key.name in layout.planted:
-        block = layout.tables[key.parent].blocks[key.name]
-        positions = iter(planted)
-        for reserved, size in zip(block, layout.sizes, strict=True):
-            for _ in range(size):
-                position = next(positions)
-                result[position] = reserved
-                done.add(position)
-    if key.unique:
-        # One-to-one: each parent at most once; rows beyond the parents stay NULL.
-        order = rng.sample(pool, min(len(pool), rows.count))
-        if len(order) < rows.count and not key.nullable:
-            raise SpecError(
-                f"{spec.where}: {key.name} is unique and NOT NULL: {key.table} has {rows.count}"
-                f" rows but {key.parent} only {len(pool)} to point to; raise counts.{key.parent}"
-            )
-        last = layout.tail(key.table)
-        others = [i for i in range(rows.count) if i not in last]
-        for position, chosen in zip([*last, *others], order, strict=False):
-            result[position] = chosen
-        return result
-    tail = layout.tail(key.table)
-    if key.self_referential:
-        pool_before_tail = pool[: bisect.bisect_left(pool, tail.start)] if tail else pool
-        distinct = rng.sample(pool_before_tail, min(len(tail), len(pool_before_tail)))
-    else:
-        distinct = rng.sample(pool, min(len(tail), len(pool)))
-    for position, chosen in zip(tail, distinct, strict=False):
-        result[position] = chosen
-        done.add(position)
-    rest = [i for i in range(rows.count) if i not in done]
-    if not pool:
-        if rest and not key.nullable:
-            raise SpecError(
-                f"{spec.where}: {key.name} is NOT NULL but {key.parent} has no rows to point to"
-                f" beyond its probe parents; raise counts.{key.parent}"
-            )
-        return result
-    fanout = spec.fanout(
-        key.name,
-        *sorted(name for name, rel in model.relationships.items() if rel.foreign_key == key.name),
-    )
-    skew = fanout.skew if fanout is not None else 1.0
-    weights = [rng.lognormvariate(0.0, skew) for _ in pool]
-    cumulative = list(itertools.accumulate(weights))
-    if not key.self_referential:
-        for position, chosen in zip(
-            rest, rng.choices(pool, cum_weights=cumulative, k=len(rest)), strict=True
-        ):
-            result[position] = chosen
-        return result
-    if not key.nullable:
-        raise SpecError(
-            f"{spec.where}: {key.name} is self-referential and NOT NULL: no row could be the"
-            " first; make it nullable"
-        )
-    # Earlier rows only, so that rows insert in order with their key already set.
-    for position in rest:
-        limit = bisect.bisect_left(pool, position)
-        if limit == 0 or rng.random() < spec.null_ratio:
-            continue
-        drawn = rng.random() * cumulative[limit - 1]
-        result[position] = pool[min(bisect.bisect_right(cumulative, drawn), limit - 1)]
-    return result
 
 
 def _fill_columns(

@@ -30,7 +30,7 @@ def link_pairs(
     count: int,
 ) -> list[tuple[int, int]]:
     """The (A row, B row) pairs of the link table, planted pairs first."""
-    from querybench.datasets.schema.generator import rng_for
+    from querybench.datasets.schema.parents import rng_for
 
     rng = rng_for(spec, "link", a.table)
     block_a = (
