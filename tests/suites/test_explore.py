@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.engine import URL
 
 from querybench.cli import main
+from querybench.datasets import CACHE_ENV
 from querybench.runner.results import read_results
 from querybench.suites.explore import STRATEGIES, explore
 
@@ -35,8 +36,13 @@ def test_every_relationship_becomes_a_scenario_with_every_strategy() -> None:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def database(
-    request: pytest.FixtureRequest, tmp_path: Path, scratch_database: Callable[[str], URL]
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    scratch_database: Callable[[str], URL],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> str:
+    # SQLite builds go through the build cache: keep it out of the working directory.
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'explore.sqlite'}"
     return scratch_database("postgres").render_as_string(hide_password=False)
