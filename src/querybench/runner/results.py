@@ -84,6 +84,8 @@ class Cell:
     status: str = "ok"
     error: str = ""
     proof: ProofRecord | None = None
+    # The suite the scenario belongs to ('' in files written before suites existed).
+    suite: str = ""
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -120,6 +122,8 @@ class Environment:
     # CV of a CPU-bound control loop timed as cells are, before the first cell (None: not
     # measured, as in files written before it existed); see runner.timing.machine_noise.
     machine_noise: float | None = None
+    # The suites measured, in run order (empty in files written before suites existed).
+    suites: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
