@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from querybench.recorder import QueryRecorder, count_queries
 from querybench.runner.backends import Backend
+from querybench.runner.pool import watch_pool
 from querybench.runner.prove_cells import prove_naive
 from querybench.runner.results import Cell, FindingRecord, StatementGroup
 from querybench.runner.timing import TimingPolicy, measure
@@ -131,7 +132,8 @@ def _measured(
     def body(session: Session) -> object:
         return variant.run(session, inputs)
 
-    recorder, result = record(engine, body)
+    with watch_pool(engine) as pool:
+        recorder, result = record(engine, body)
     key = (cell.scenario.name, cell.size, cell.backend.label)
     expected = reference.setdefault(key, result)
     if result != expected:
@@ -148,6 +150,8 @@ def _measured(
         findings=_findings(recorder),
         statements=_groups(recorder),
         proof=prove_naive(cell.variant, engine, body, recorder),
+        pool=pool.record(),
+        response_bytes=getattr(result, "response_bytes", None),  # a route's response body
     )
 
 

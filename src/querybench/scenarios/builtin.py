@@ -6,6 +6,7 @@ from querybench.scenarios.cache_scenarios import add_cache_scenarios
 from querybench.scenarios.helper_scenarios import add_helper_scenarios
 from querybench.scenarios.registry import Registry
 from querybench.scenarios.repository_scenarios import add_repository_scenarios
+from querybench.scenarios.route_scenarios import add_route_scenarios
 
 
 def payments_registry() -> Registry:
@@ -14,4 +15,5 @@ def payments_registry() -> Registry:
     add_repository_scenarios(registry)
     add_helper_scenarios(registry)
     add_cache_scenarios(registry)
+    add_route_scenarios(registry)
     return registry
