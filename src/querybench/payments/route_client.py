@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -32,6 +32,12 @@ class RouteResponse:
 
     status: int
     body: bytes
+    headers: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), if sent."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key.lower() == wanted), None)
 
     @property
     def response_bytes(self) -> int:
@@ -82,7 +88,9 @@ class InProcessClient:
 
     async def _get(self, path: str) -> RouteResponse:
         response = await self._client.get(path)
-        return RouteResponse(response.status_code, response.content)
+        return RouteResponse(
+            response.status_code, response.content, tuple(response.headers.multi_items())
+        )
 
     def close(self) -> None:
         """Close the client and stop the loop's thread (and the handlers' worker threads)."""
