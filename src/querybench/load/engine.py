@@ -105,6 +105,7 @@ def run_locust(
         **os.environ,
         "QUERYBENCH_LOAD_PATH": path,
         "QUERYBENCH_LOAD_MAX_REQUESTS": str(max_requests),
+        "QUERYBENCH_LOAD_USERS": str(clients),
     }
     common = ["--headless", "-u", str(clients), "-r", str(clients), "-t", f"{max_seconds:g}s",
               "--host", host, "--json", "--skip-log", "--exit-code-on-error", "0"]  # fmt: skip
