@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from querybench.recorder import Bind
-from querybench.web.recording import LOGGER, MiddlewareOptions, RequestRecording
+from querybench.web.recording import (
+    LOGGER,
+    MiddlewareOptions,
+    RequestRecording,
+    hold_listeners,
+)
 from querybench.web.records import RequestLog, RequestRecord
 
 Scope = MutableMapping[str, Any]
@@ -63,6 +68,7 @@ class QueryCountMiddleware:
             min_repeats=min_repeats,
             on_request=on_request,
         )
+        self._listeners = hold_listeners(bind)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan" and self.results_path is not None:

@@ -9,6 +9,7 @@ an ``AsyncSession``. A WSGI request runs in one thread, which is its context.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Callable
@@ -32,6 +33,19 @@ class MiddlewareOptions:
     logger: logging.Logger = field(default=LOGGER)
     min_repeats: int = 3
     on_request: Callable[[RequestRecord], None] | None = None
+
+
+def hold_listeners(bind: Bind | None) -> QueryRecorder:
+    """Keep the recorder's listeners on ``bind`` attached for as long as the app lives.
+
+    Recorders on one target share its listeners, attached when the first joins and removed
+    when the last leaves; per request, on the Engine class, that attach-and-remove cost more
+    than the recording itself. This recorder joins once and stays: it is local to a context
+    that never runs a statement, so it records nothing (and would store nothing if it did).
+    """
+    anchor = count_queries(bind, local=True, max_stored=0)
+    contextvars.copy_context().run(anchor.start)
+    return anchor
 
 
 class RequestRecording:

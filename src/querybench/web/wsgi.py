@@ -14,7 +14,12 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from querybench.recorder import Bind
-from querybench.web.recording import LOGGER, MiddlewareOptions, RequestRecording
+from querybench.web.recording import (
+    LOGGER,
+    MiddlewareOptions,
+    RequestRecording,
+    hold_listeners,
+)
 from querybench.web.records import RequestLog, RequestRecord
 
 Environ = dict[str, Any]
@@ -59,6 +64,7 @@ class QueryCountWSGIMiddleware:
             min_repeats=min_repeats,
             on_request=on_request,
         )
+        self._listeners = hold_listeners(bind)
 
     def _route(self, environ: Environ) -> str | None:
         return (self.route_of or flask_route)(environ)
