@@ -70,3 +70,12 @@ def test_stats_of_several_names_are_summed() -> None:
     assert (stats.requests, stats.failures) == (10, 1)
     assert stats.throughput == pytest.approx(10 / 5.0)
     assert (stats.p50, stats.p95) == (0.007, 0.009)
+
+
+def test_load_help_names_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load", "--help"]) == 0
+    out = capsys.readouterr().out
+    for option in ("--db", "--dataset", "--endpoint", "--size", "--clients", "--variants",
+                   "--pool-size", "--max-overflow", "--pool-timeout", "--max-requests",
+                   "--max-seconds", "--workers", "--host", "--out"):  # fmt: skip
+        assert option in out
