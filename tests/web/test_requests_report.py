@@ -96,3 +96,16 @@ def test_a_malformed_requests_file_is_one_line(
     assert err.count("\n") == 1
     assert message in err
     assert not (tmp_path / "report.html").exists()
+
+
+def test_listeners_are_held_until_close_and_then_removed(tiny_engine: Engine) -> None:
+    from querybench.recorder.taps import active_taps
+
+    log = RequestLog()
+    app = flask_app(tiny_engine, log)
+    assert active_taps() == 1  # held from the middleware's creation
+    assert app.test_client().get("/users/active?limit=1&strategy=eager").get_data()
+    assert active_taps() == 1
+    app.wsgi_app.close()
+    assert active_taps() == 0
+    assert [r.statements for r in log.records] == [2]

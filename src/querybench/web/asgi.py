@@ -7,7 +7,8 @@ router matched (``scope["route"].path`` as Starlette and FastAPI set it), else t
     app = QueryCountMiddleware(app, log=requests)             # any ASGI app
 
 With ``results_path`` the recorded requests are written there when the app shuts down (the
-lifespan's shutdown), ready for ``querybench report``.
+lifespan's shutdown), ready for ``querybench report``. The recorder's listeners stay attached
+from the middleware's creation to that shutdown (or :meth:`QueryCountMiddleware.close`).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from typing import Any
 from querybench.recorder import Bind
 from querybench.web.recording import (
     LOGGER,
+    HeldListeners,
     MiddlewareOptions,
     RequestRecording,
-    hold_listeners,
 )
 from querybench.web.records import RequestLog, RequestRecord
 
@@ -68,10 +69,10 @@ class QueryCountMiddleware:
             min_repeats=min_repeats,
             on_request=on_request,
         )
-        self._listeners = hold_listeners(bind)
+        self._listeners = HeldListeners(bind)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan" and self.results_path is not None:
+        if scope["type"] == "lifespan":
             await self.app(scope, receive, self._on_shutdown(send))
             return
         if scope["type"] != "http":
@@ -96,11 +97,16 @@ class QueryCountMiddleware:
             finally:
                 recording.finish(scope.get("method", "GET"), route_of(scope), status)
 
+    def close(self) -> None:
+        """Release the recorder's listeners (done at the app's lifespan shutdown too)."""
+        self._listeners.release()
+
     def _on_shutdown(self, send: Send) -> Send:
         async def send_after_writing(message: Message) -> None:
-            if message["type"] == "lifespan.shutdown.complete" and self.log is not None:
-                assert self.results_path is not None
-                self.log.write(self.results_path)
+            if message["type"] == "lifespan.shutdown.complete":
+                if self.results_path is not None and self.log is not None:
+                    self.log.write(self.results_path)
+                self.close()
             await send(message)
 
         return send_after_writing

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,17 +36,43 @@ class MiddlewareOptions:
     on_request: Callable[[RequestRecord], None] | None = None
 
 
-def hold_listeners(bind: Bind | None) -> QueryRecorder:
-    """Keep the recorder's listeners on ``bind`` attached for as long as the app lives.
+class HeldListeners:
+    """Keeps the recorder's listeners on a bind attached for as long as an app lives.
 
     Recorders on one target share its listeners, attached when the first joins and removed
     when the last leaves; per request, on the Engine class, that attach-and-remove cost more
-    than the recording itself. This recorder joins once and stays: it is local to a context
-    that never runs a statement, so it records nothing (and would store nothing if it did).
+    than the recording itself. The anchor recorder here joins once and stays until
+    :meth:`release`: it is local to a context of its own, in which no statement ever runs, so
+    it records nothing (and would store nothing if it did).
     """
-    anchor = count_queries(bind, local=True, max_stored=0)
-    contextvars.copy_context().run(anchor.start)
-    return anchor
+
+    def __init__(self, bind: Bind | None) -> None:
+        self._context = contextvars.copy_context()
+        self._anchor: QueryRecorder | None = count_queries(bind, local=True, max_stored=0)
+        self._context.run(self._anchor.start)
+        with _HELD_LOCK:
+            _HELD.append(self)
+
+    def release(self) -> None:
+        """Leave the listeners to the recorders still on them (removed if none is)."""
+        anchor, self._anchor = self._anchor, None
+        if anchor is not None:
+            self._context.run(anchor.stop)
+        with _HELD_LOCK:
+            if self in _HELD:
+                _HELD.remove(self)
+
+
+_HELD: list[HeldListeners] = []
+_HELD_LOCK = threading.Lock()
+
+
+def release_all_listeners() -> None:
+    """Release every middleware's held listeners (for tests, and apps that shut down)."""
+    with _HELD_LOCK:
+        held = list(_HELD)
+    for listeners in held:
+        listeners.release()
 
 
 class RequestRecording:

@@ -16,9 +16,9 @@ from typing import Any
 from querybench.recorder import Bind
 from querybench.web.recording import (
     LOGGER,
+    HeldListeners,
     MiddlewareOptions,
     RequestRecording,
-    hold_listeners,
 )
 from querybench.web.records import RequestLog, RequestRecord
 
@@ -64,7 +64,11 @@ class QueryCountWSGIMiddleware:
             min_repeats=min_repeats,
             on_request=on_request,
         )
-        self._listeners = hold_listeners(bind)
+        self._listeners = HeldListeners(bind)
+
+    def close(self) -> None:
+        """Release the recorder's listeners (the middleware records nothing afterwards)."""
+        self._listeners.release()
 
     def _route(self, environ: Environ) -> str | None:
         return (self.route_of or flask_route)(environ)
