@@ -9,7 +9,6 @@ harness owns (:mod:`querybench.load.target`).
 from __future__ import annotations
 
 import platform
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -39,6 +38,8 @@ ENDPOINTS: Final = {
 }
 """The routes a load run can drive, as path templates."""
 WARMUP_REQUESTS: Final = 10
+IDLE_SECONDS: Final = 120.0
+"""How long a point waits for the requests its clients left in the server to finish."""
 
 
 class LoadError(QuerybenchError):
@@ -117,6 +118,7 @@ def _point(
 ) -> LoadPoint:
     server.reset()
     stats = run()
+    server.wait_idle(timeout=IDLE_SECONDS)
     served = server.stats()
     pool = PoolRecord(**served["pool"])
     request_seconds = float(served["request_seconds"])
@@ -168,7 +170,6 @@ def run_load(
                 results.write(target)
                 if on_point is not None:
                     on_point(point)
-                time.sleep(0.2)  # let the last in-flight requests finish before the reset
     finally:
         server.stop()
     return results, target

@@ -46,6 +46,7 @@ class RequestClock:
             self.requests = 0
             self.seconds = 0.0
             self.errors = 0
+            self.in_flight = getattr(self, "in_flight", 0)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/_querybench/"):
@@ -53,6 +54,8 @@ class RequestClock:
             return
         started = time.perf_counter()
         status = 500
+        with self.lock:
+            self.in_flight += 1
 
         async def send_status(message: MutableMapping[str, Any]) -> None:
             nonlocal status
@@ -65,6 +68,7 @@ class RequestClock:
         finally:
             elapsed = time.perf_counter() - started
             with self.lock:
+                self.in_flight -= 1
                 self.requests += 1
                 self.seconds += elapsed
                 self.errors += status >= 500
@@ -84,6 +88,7 @@ def load_app() -> Any:
                 "requests": clock.requests,
                 "request_seconds": clock.seconds,
                 "errors": clock.errors,
+                "in_flight": clock.in_flight,
             }
         return {"pool": asdict(monitor.record()), **served}
 
@@ -139,6 +144,14 @@ class RoutesServer:
         response.raise_for_status()
         data: dict[str, Any] = response.json()
         return data
+
+    def wait_idle(self, timeout: float) -> None:
+        """Wait until no request is in the server: the clients of the last point are gone,
+        but requests they left behind (a naive one holds its connection for seconds under
+        load) still run, and must not land in the next point's figures."""
+        deadline = time.monotonic() + timeout
+        while self.stats()["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def reset(self) -> None:
         """Zero the server's counters."""
