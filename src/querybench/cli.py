@@ -332,6 +332,94 @@ def baseline(results: tuple[Path, ...], output: Path) -> None:
     click.echo(f"wrote {output}: {len(written.cells)} cells on {backends}")
 
 
+@cli.command()
+@click.option(
+    "--db",
+    "database",
+    required=True,
+    metavar="URL",
+    help="A PostgreSQL or MariaDB server on loopback; the dataset goes in a scratch "
+    "database beside the one named (querybench_load_<dataset>), never in it.",
+)
+@click.option("--dataset", default="small", show_default=True, help="Dataset name or spec path.")
+@click.option(
+    "--endpoint",
+    default="payments-by-status",
+    show_default=True,
+    help="payment, user-payments, payments-by-status or active-users.",
+)
+@click.option(
+    "--size",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="N: the rows the endpoint returns (a size of the dataset).",
+)
+@click.option(
+    "--clients",
+    default="1,4,16,64",
+    show_default=True,
+    metavar="N,N,...",
+    help="Concurrent clients, one point each.",
+)
+@click.option("--variants", default="naive,eager", show_default=True, metavar="V,V")
+@click.option("--pool-size", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--max-overflow", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--pool-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds a request waits for a connection before failing.",
+)
+@click.option(
+    "--max-requests",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Each point stops after this many requests ...",
+)
+@click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=20.0,
+    show_default=True,
+    help="... or after this many seconds.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="0: one Locust process; N: a Locust master and N workers on loopback.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The server's address.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("reports/load"),
+    show_default=True,
+    help="Folder for load.json and report.html.",
+)
+def load(database: str, dataset: str, endpoint: str, size: int, clients: str, variants: str,
+         pool_size: int, max_overflow: int, pool_timeout: float, max_requests: int,
+         max_seconds: float, workers: int, host: str, out: Path) -> None:  # fmt: skip
+    """Drive the payments routes with concurrent clients (Locust) on a bounded pool."""
+    from querybench.load.run import LoadOptions, run_load, summary_lines, sweep
+
+    options = LoadOptions(
+        database=database, dataset=dataset, endpoint=endpoint, size=size,
+        clients=sweep(clients), variants=tuple(v.strip() for v in variants.split(",") if v),
+        pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout,
+        max_requests=max_requests, max_seconds=max_seconds, workers=workers, host=host, out=out,
+    )  # fmt: skip
+    _, written = run_load(options, lambda point: click.echo(summary_lines([point])[0]))
+    from querybench.report.output import write_reports
+
+    reports = write_reports(written)
+    click.echo(f"wrote {written}, {', '.join(str(path) for path in reports)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status: 0 ok, 1 regression, 2 unusable input.
 

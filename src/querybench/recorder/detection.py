@@ -12,7 +12,9 @@ and a concrete fix:
 Not N+1, by design: paging (LIMIT with OFFSET or ORDER BY, which keyset walking also uses),
 batched lookups (any ``IN (...)`` list, which covers selectinload's chunks), loader statements of
 eager strategies, many-to-one loads the identity map answered (they emit nothing), a path run
-once, and multi-row writes (executemany, insertmanyvalues).
+once, multi-row writes (executemany, insertmanyvalues), and a fan-out of concurrent statements
+(``asyncio.gather`` over several sessions): statements whose executions overlap in time wait
+for the database together, so they cost about one round trip of wall time, not N.
 
 ``min_repeats`` defaults to 2, from measurement (``tests/recorder/measure_min_repeats.py``): at 2
 no clean case of this project's corpus raised a finding (0 of the 10,225 recorders of the
@@ -213,13 +215,25 @@ def _repeated_findings(statements: Sequence[Statement], min_repeats: int) -> lis
     findings = []
     for (shape, _), group in groups.items():
         distinct = len({_freeze(statement.params) for statement in group})
-        if distinct < min_repeats:
+        if distinct < min_repeats or _sequential_steps(group) < min_repeats:
             continue
         if group[0].kind == "select":
             findings.append(_finding("repeated_select", shape, group, distinct, lookup_fix(group)))
         else:
             findings.append(_finding("row_by_row_write", shape, group, distinct, write_fix(group)))
     return findings
+
+
+def _sequential_steps(group: Sequence[Statement]) -> int:
+    """How many one-after-another steps ``group`` took: a statement that started before every
+    earlier one had finished ran concurrently with them and adds no step. A loop takes one
+    step per statement; ``asyncio.gather`` over N sessions takes one step for all N."""
+    steps, finished = 0, -1
+    for statement in sorted(group, key=lambda statement: statement.started_ns):
+        if statement.started_ns >= finished:
+            steps += 1
+        finished = max(finished, statement.started_ns + statement.duration_ns)
+    return steps
 
 
 def _parameter_count(params: Any) -> int:

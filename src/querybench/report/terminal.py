@@ -114,6 +114,11 @@ def print_summary(
     claims = claims_table(rows)
     if claims is not None:
         console.print(claims)
+    from querybench.report.per_request import request_table  # it imports this module
+
+    per_request = request_table(cells)
+    if per_request is not None:
+        console.print(per_request)
     # One logical line (soft_wrap), so a CI log can be searched for it; the terminal wraps it.
     console.print(
         f"{spread_summary(cells, machine_noise=machine_noise).sentence()} "

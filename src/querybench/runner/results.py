@@ -69,6 +69,24 @@ class ProofRecord:
 
 
 @dataclass(frozen=True)
+class PoolRecord:
+    """How a cell (or a load run) used its engine's connection pool (runner/pool.py).
+
+    ``wait_seconds`` is the total time spent getting connections from the pool, the opening
+    of new ones included; ``peak_overflow`` the most connections open beyond ``pool_size``;
+    ``timeouts`` the checkouts that gave up after ``pool_timeout``.
+    """
+
+    checkouts: int
+    connections_opened: int
+    wait_seconds: float
+    max_wait_seconds: float
+    timeouts: int
+    peak_overflow: int
+    peak_checked_out: int
+
+
+@dataclass(frozen=True)
 class Cell:
     """One scenario x variant x size x backend: its exact counts and its latency."""
 
@@ -86,6 +104,9 @@ class Cell:
     proof: ProofRecord | None = None
     # The suite the scenario belongs to ('' in files written before suites existed).
     suite: str = ""
+    # Issue 18: the recorded call's pool use; the body size of a route scenario's response.
+    pool: PoolRecord | None = None
+    response_bytes: int | None = None
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -180,6 +201,7 @@ _NESTED: dict[str, type[Any]] = {
     "Latency": Latency,
     "FindingRecord": FindingRecord,
     "ProofRecord": ProofRecord,
+    "PoolRecord": PoolRecord,
     "StatementGroup": StatementGroup,
     "BackendInfo": BackendInfo,
     "Environment": Environment,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from querybench.recorder import QueryRecorder, count_queries
 from querybench.runner.backends import Backend
+from querybench.runner.pool import watch_pool
 from querybench.runner.prove_cells import prove_naive
 from querybench.runner.results import Cell, FindingRecord, StatementGroup
 from querybench.runner.timing import TimingPolicy, measure
@@ -135,7 +136,8 @@ def _measured(cell: CellPlan, policy: TimingPolicy, reference: References) -> Ce
     def body(session: Session) -> object:
         return variant.run(session, inputs)
 
-    recorder, result = record(engine, body)
+    with watch_pool(engine) as pool:
+        recorder, result = record(engine, body)
     key = (cell.scenario.name, cell.size, cell.backend.label)
     first, expected = reference.setdefault(key, (cell.variant, result))
     if result != expected:
@@ -152,6 +154,8 @@ def _measured(cell: CellPlan, policy: TimingPolicy, reference: References) -> Ce
         findings=_findings(recorder),
         statements=_groups(recorder),
         proof=prove_naive(cell.variant, engine, body, recorder),
+        pool=pool.record(),
+        response_bytes=getattr(result, "response_bytes", None),  # a route's response body
     )
 
 

@@ -9,6 +9,7 @@ from querybench.payments.models import Base
 from querybench.scenarios.cache_scenarios import add_cache_scenarios
 from querybench.scenarios.helper_scenarios import add_helper_scenarios
 from querybench.scenarios.repository_scenarios import add_repository_scenarios
+from querybench.scenarios.route_scenarios import add_route_scenarios
 
 PAYMENTS_SUITE = "payments"
 
@@ -34,6 +35,7 @@ def payments_suite(registry: Registry | None = None) -> Suite:
     add_repository_scenarios(suite.registry)
     add_helper_scenarios(suite.registry)
     add_cache_scenarios(suite.registry)
+    add_route_scenarios(suite.registry)
     return suite
 
 
