@@ -36,8 +36,9 @@ def _table(alias: str, aliases: Mapping[str, str]) -> str:
     return aliases.get(alias, alias)
 
 
-def parse_sqlite(rows: Sequence[Sequence[Any]], aliases: Mapping[str, str] = {}) -> Plan:  # noqa: B006 - read only
+def parse_sqlite(rows: Sequence[Sequence[Any]], aliases: Mapping[str, str] | None = None) -> Plan:
     """Parse ``EXPLAIN QUERY PLAN`` rows (``(id, parent, notused, detail)``)."""
+    aliases = aliases or {}
     subqueries: set[str] = set()
     scans: list[Scan] = []
     sorts = temporary = 0
@@ -91,8 +92,9 @@ _PG_SCANS = {
 }
 
 
-def parse_postgres(document: Any, aliases: Mapping[str, str] = {}) -> Plan:  # noqa: B006 - read only
+def parse_postgres(document: Any, aliases: Mapping[str, str] | None = None) -> Plan:
     """Parse the document ``EXPLAIN (FORMAT JSON)`` returns (a list of one ``{"Plan": ...}``)."""
+    aliases = aliases or {}
     if isinstance(document, str):
         document = json.loads(document)
     root = document[0]["Plan"] if isinstance(document, list) else document["Plan"]
@@ -128,7 +130,11 @@ def _pg_scan(node: Mapping[str, Any], kind: str, aliases: Mapping[str, str]) -> 
     if kind == "Bitmap Heap Scan":  # the index is named on the Bitmap Index Scan below
         index = next((str(n["Index Name"]) for n in _pg_nodes(node) if "Index Name" in n), "")
     access = _PG_SCANS[kind]
-    if access == "index" and index.endswith("_pkey"):
+    if kind != "Bitmap Heap Scan" and "Index Cond" not in node:
+        # An index scan with no condition reads the whole index in its order (for an ORDER
+        # BY): a full scan, as SQLite's SCAN ... USING INDEX and MariaDB's "index" access.
+        access = "full"
+    elif access == "index" and index.endswith("_pkey"):
         access = "pk"
     actual = None
     if "Actual Rows" in node:
@@ -149,8 +155,9 @@ def _pg_scan(node: Mapping[str, Any], kind: str, aliases: Mapping[str, str]) -> 
 _MYSQL_INDEXED = {"const", "eq_ref", "ref", "ref_or_null", "range", "index_merge", "fulltext"}
 
 
-def parse_mysql(document: Any, aliases: Mapping[str, str] = {}) -> Plan:  # noqa: B006 - read only
+def parse_mysql(document: Any, aliases: Mapping[str, str] | None = None) -> Plan:
     """Parse ``EXPLAIN FORMAT=JSON`` output of MariaDB or MySQL (text or parsed)."""
+    aliases = aliases or {}
     if isinstance(document, str):
         document = json.loads(document)
     scans: list[Scan] = []

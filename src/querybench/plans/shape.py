@@ -89,3 +89,40 @@ class PlanFinding:
     detail: str
     model_index: str = ""
     alembic: str = ""
+
+
+@dataclass(frozen=True)
+class IndexProof:
+    """An advised index measured: the cell without it, then with it, in a database we own.
+
+    ``hypothetical`` is PostgreSQL's plan with the index created by hypopg only (None where
+    hypopg is not installed, and on other backends). Latencies are the cell's median round
+    times in seconds, measured as the run measures cells; the index is dropped afterwards.
+    """
+
+    backend: str
+    table: str
+    columns: tuple[str, ...]
+    index: str
+    before: Plan
+    after: Plan
+    before_seconds: float
+    after_seconds: float
+    hypothetical: Plan | None = None
+
+    @property
+    def uses_index(self) -> bool:
+        """Whether the plan with the index reads it."""
+        return self.index in self.after.indexes
+
+    @property
+    def speedup(self) -> float:
+        """Median latency without the index over the median with it."""
+        return self.before_seconds / self.after_seconds if self.after_seconds > 0 else 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.index} on {self.backend}: {self.before_seconds * 1e3:.3g} ms ->"
+            f" {self.after_seconds * 1e3:.3g} ms ({self.speedup:.3g}x);"
+            f" plan: {self.before.summary()} -> {self.after.summary()}"
+        )

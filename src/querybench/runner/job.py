@@ -22,7 +22,7 @@ from querybench.errors import Interrupted, QuerybenchError
 from querybench.runner.backends import Backend, open_backend
 from querybench.runner.environment import describe
 from querybench.runner.results import Cell, Results, write_results
-from querybench.runner.run import CellPlan, plan, run_cells
+from querybench.runner.run import CellPlan, PlanOptions, plan, run_cells
 from querybench.runner.timing import TimingPolicy, heap_frozen, machine_noise
 from querybench.scenarios.registry import Registry
 
@@ -55,6 +55,10 @@ class RunOptions:
     rtt_ms: float = 0.0
     out: Path = Path("reports/latest")
     policy: TimingPolicy = field(default_factory=TimingPolicy)
+    # querybench.plans: plans per cell, index proofs, the schema variant built (None: as built).
+    plans: bool = False
+    prove_indexes: bool = False
+    schema: str | None = None
 
 
 @dataclass
@@ -108,7 +112,12 @@ def open_backends(options: RunOptions) -> tuple[list[Backend], DatasetSpec, str]
     for url in options.databases:
         built = build_dataset(spec, url)
         digest = built.digest
-        backends.append(open_backend(built.url, rtt_ms=options.rtt_ms))
+        backend = open_backend(built.url, rtt_ms=options.rtt_ms)
+        backends.append(backend)
+        if options.schema is not None:
+            from querybench.plans.schema import apply_schema
+
+            apply_schema(backend.engine, options.schema)
     return backends, spec, digest
 
 
@@ -139,7 +148,9 @@ def run_job(
         try:
             written_at = -math.inf
             with heap_frozen():
-                for cell in run_cells(cells, options.policy, on_cell):
+                wanted = options.plans or options.prove_indexes
+                plans = PlanOptions(options.prove_indexes) if wanted else None
+                for cell in run_cells(cells, options.policy, on_cell, plans=plans):
                     done.append(cell)
                     state.results = replace(results, cells=tuple(done))
                     if time.monotonic() - written_at >= WRITE_EVERY:
