@@ -157,13 +157,13 @@ def _joined_collection(
         return []
     use = table_uses(statement.sql).get(listed)
     columns = advised_columns(use, info.primary_key) if use is not None else ()
-    if columns and info.covered(columns):
-        columns = ()
+    if not columns or info.covered(columns):
+        return []  # an index (or the primary key) gives the page in order: nothing is sorted whole
     loads = ", ".join(f"{entity.__name__}.{prop.key}" for prop in collections)
     detail = (
         f"ORDER BY ... LIMIT around a joined eager load of {loads}: the page of {listed} is cut"
         " only after the whole table is read and sorted (or put in a temporary table);"
-        f" load {loads} with selectinload so the page query stays plain"
-        + (f", and index {listed}({', '.join(columns)}) for its order" if columns else "")
+        f" load {loads} with selectinload so the page query stays plain,"
+        f" and index {listed}({', '.join(columns)}) for its order"
     )
     return [_finding("joined_collection_limit", statement, listed, columns, detail)]
