@@ -59,9 +59,7 @@ EXPECTED: dict[tuple[str, str, str], tuple[tuple[tuple[str, str, str], ...], int
 
 def _captured(backend: str) -> dict[tuple[str, str], dict[str, Any]]:
     entries = json.loads((DATA / f"{backend}.json").read_text(encoding="utf-8"))
-    return {
-        (e["schema"], f"{e['scenario'].split('.')[1]}[{e['variant']}]"): e for e in entries
-    }
+    return {(e["schema"], f"{e['scenario'].split('.')[1]}[{e['variant']}]"): e for e in entries}
 
 
 @pytest.mark.parametrize(("backend", "schema", "cell"), sorted(EXPECTED))

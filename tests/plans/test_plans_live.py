@@ -10,10 +10,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from querybench import count_queries
+from querybench.payments.models import User
 from querybench.plans.collect import collect_plans, plans
 from querybench.plans.proof import prove_index
 from querybench.plans.shape import PlanFinding
-from querybench.payments.models import User
 from querybench.runner.run import record
 from querybench.runner.timing import TimingPolicy
 from querybench.scenarios.builtin import payments_registry
@@ -139,7 +139,9 @@ def test_indexed_payments_workload_has_no_plan_finding(indexed: Engine) -> None:
 
 
 @pytest.mark.parametrize("analyse", [False, True])
-def test_analysed_plans_count_actual_rows_and_change_nothing(indexed: Engine, analyse: bool) -> None:
+def test_analysed_plans_count_actual_rows_and_change_nothing(
+    indexed: Engine, analyse: bool
+) -> None:
     body = _cell(indexed, "QueryHelper.delete", "eager", 10)
     recorder, _ = record(indexed, body)
     with indexed.connect() as conn:
