@@ -2,6 +2,6 @@
 
 import sys
 
-from querybench.cli import main
+from querybench.console import main
 
 sys.exit(main())

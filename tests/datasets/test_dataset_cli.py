@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from querybench.cli import main
-from querybench.datasets.catalog import REPOSITORY_FIXTURES
+from querybench.datasets.catalog import PACKAGED_SPECS
 
 
 def test_without_arguments_it_lists_the_specs(
@@ -23,7 +23,7 @@ def test_without_arguments_it_lists_the_specs(
         "200",
         "1,000",
         "1, 10, 100",
-        str(REPOSITORY_FIXTURES / "tiny.toml"),
+        str(PACKAGED_SPECS / "tiny.toml"),
     ]
     assert "100,000" in lines["large"]
     assert "1,000,000" in lines["large"]

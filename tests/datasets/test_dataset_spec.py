@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from querybench.datasets import available_specs, load_spec
-from querybench.datasets.catalog import REPOSITORY_FIXTURES
+from querybench.datasets.catalog import PACKAGED_SPECS
 from querybench.errors import SpecError
 
 VALID = """\
@@ -293,15 +293,15 @@ def test_a_name_is_looked_up_in_the_current_fixtures_first(
     (tmp_path / "fixtures").mkdir()
     write_spec(tmp_path / "fixtures", VALID.replace('"unit"', '"local-tiny"'), "tiny.toml")
     assert load_spec("tiny").name == "local-tiny"
-    assert load_spec("small").path == REPOSITORY_FIXTURES / "small.toml"
+    assert load_spec("small").path == PACKAGED_SPECS / "small.toml"
 
 
-def test_a_name_falls_back_to_the_repository_fixtures(
+def test_a_name_falls_back_to_the_packaged_specs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     spec = load_spec("tiny")
-    assert (spec.name, spec.path) == ("tiny", REPOSITORY_FIXTURES / "tiny.toml")
+    assert (spec.name, spec.path) == ("tiny", PACKAGED_SPECS / "tiny.toml")
 
 
 def test_a_path_is_read_as_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

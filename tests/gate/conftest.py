@@ -8,7 +8,7 @@ import pytest
 
 from querybench.runner.results import Results, read_results
 
-BASELINES = Path(__file__).parents[2] / "fixtures" / "baselines"
+BASELINES = Path(__file__).parents[2] / "src" / "querybench" / "baselines"
 
 
 @pytest.fixture(scope="session")

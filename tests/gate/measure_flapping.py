@@ -1,7 +1,7 @@
 """Does the latency gate flap? Run N fresh ``querybench run``s of an unchanged tree, check each.
 
-    .venv/bin/python tests/gate/measure_flapping.py --baseline fixtures/baselines/sqlite.json \\
-        --runs 10 --work /tmp/flapping
+    .venv/bin/python tests/gate/measure_flapping.py \\
+        --baseline src/querybench/baselines/sqlite.json --runs 10 --work /tmp/flapping
 
 Each run uses the CI command (tiny dataset, ``--min-time 0.05 --rounds 5``). Every run must
 pass ``querybench check``; then, for every scenario measured at two sizes or more in turn, a

@@ -9,17 +9,18 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from peer_plugins import ASYNCIO_INI
 
 HELPERS = '''
 """Authors and books: load_naive lazy-loads each author's books (1 + 5 statements)."""
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncAttrs
+import sqlalchemy.ext.asyncio as sa_asyncio  # AsyncAttrs: SQLAlchemy 2.0.13 and later
 from sqlalchemy.orm import (
     DeclarativeBase, Mapped, Session, mapped_column, relationship, selectinload
 )
+ASYNC_ATTRS = (sa_asyncio.AsyncAttrs,) if hasattr(sa_asyncio, "AsyncAttrs") else ()
 
-
-class Base(AsyncAttrs, DeclarativeBase):
+class Base(*ASYNC_ATTRS, DeclarativeBase):
     pass
 
 
@@ -78,10 +79,11 @@ def engine():
     engine.dispose()
 """
 
-INI = """
+INI = f"""
 [pytest]
 addopts = --strict-markers -p no:cacheprovider
 filterwarnings = error
+{ASYNCIO_INI}
 """
 
 

@@ -1,23 +1,24 @@
-"""``@pytest.mark.allow_nplusone(*patterns, reason=...)`` and the summary of allowed findings."""
+"""``@pytest.mark.querybench_allow_nplusone(*patterns, reason=...)``; the allowed findings."""
 
 from __future__ import annotations
 
 import pytest
+from emitted_sql import as_emitted
 
 ALLOWED_TESTS = """
 import pytest
 import querybench
 from helpers import load_naive
 
-@pytest.mark.allow_nplusone("Author.books", reason="five authors at most")
+@pytest.mark.querybench_allow_nplusone("Author.books", reason="five authors at most")
 def test_marker_with_a_target(engine):
     load_naive(engine)
 
-@pytest.mark.allow_nplusone
+@pytest.mark.querybench_allow_nplusone
 def test_marker_without_a_pattern(engine):
     load_naive(engine)
 
-@pytest.mark.allow_nplusone("Book.author", reason="not this one")
+@pytest.mark.querybench_allow_nplusone("Book.author", reason="not this one")
 def test_marker_for_another_target(engine):
     load_naive(engine)
 
@@ -29,7 +30,7 @@ def test_clean(engine):
     pass
 """
 
-FINDING = (
+FINDING = as_emitted(
     "lazy load of Author.books for 5 parents (5 statements) at helpers.py:40: SELECT books.id, "
     "books.title, books.author_id FROM books WHERE ? = books.author_id ORDER BY books.id; fix: "
     ".options(selectinload(Author.books)) on the query at helpers.py:39"
@@ -39,7 +40,7 @@ SUMMARY = [
     f"test_allowed.py::test_allowed_in_the_body: {FINDING} (allowed: allowed by call site)",
     f"test_allowed.py::test_marker_with_a_target: {FINDING} (allowed: five authors at most)",
     f"test_allowed.py::test_marker_without_a_pattern: {FINDING} "
-    "(allowed: allowed by @pytest.mark.allow_nplusone)",
+    "(allowed: allowed by @pytest.mark.querybench_allow_nplusone)",
 ]
 
 
@@ -55,8 +56,8 @@ def test_allowed_findings_pass_under_fail_and_are_summarised_with_their_reason(
             "test_allowed.py::test_marker_for_another_target: 1 N+1 pattern "
             "(--querybench-nplusone=fail):",
             f"  - {FINDING}",
-            "@pytest.mark.allow_nplusone('Book.author') matched none of these findings.",
-            'Fix them, or allow them with @pytest.mark.allow_nplusone("Author.books", '
+            "@pytest.mark.querybench_allow_nplusone('Book.author') matched none of these findings.",
+            'Fix them, or allow them with @pytest.mark.querybench_allow_nplusone("Author.books", '
             'reason="...").',
         ]
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import textwrap
 from importlib.metadata import entry_points
@@ -27,7 +29,7 @@ def test_benchmark_extra_info_gets_the_statements_of_one_call(
         import pytest
         from helpers import load_eager, load_naive
 
-        @pytest.mark.max_queries(30)
+        @pytest.mark.querybench_max_queries(30)
         def test_marked(benchmark, engine):
             benchmark.group = "authors"
             benchmark.pedantic(load_naive, args=(engine,), rounds=3, iterations=1)
@@ -38,7 +40,7 @@ def test_benchmark_extra_info_gets_the_statements_of_one_call(
         def test_not_recorded(benchmark, engine):
             benchmark.pedantic(load_naive, args=(engine,), rounds=2)
 
-        @pytest.mark.max_queries(30)
+        @pytest.mark.querybench_max_queries(30)
         def test_own_figure_kept(benchmark, engine):
             benchmark.extra_info["queries"] = "mine"
             benchmark.pedantic(load_naive, args=(engine,), rounds=2)
@@ -118,12 +120,12 @@ async def load_once(url, eager):
         await engine.dispose()
 
 
-@pytest.mark.max_queries(2)
+@pytest.mark.querybench_max_queries(2)
 async def test_naive_over_budget(db_url):
     await load_once(db_url, eager=False)
 
 
-@pytest.mark.max_queries(2)
+@pytest.mark.querybench_max_queries(2)
 async def test_eager_within_budget(db_url):
     await load_once(db_url, eager=True)
 
@@ -132,7 +134,7 @@ async def test_naive_n_plus_one(db_url):
     await load_once(db_url, eager=False)
 
 
-@pytest.mark.allow_nplusone
+@pytest.mark.querybench_allow_nplusone
 async def test_counter_on_an_async_engine(db_url, query_counter):
     engine = create_async_engine(db_url)
     other = create_async_engine(db_url)
@@ -147,6 +149,10 @@ async def test_counter_on_an_async_engine(db_url, query_counter):
 
 
 def test_async_tests_on_an_async_engine_are_recorded(project: pytest.Pytester) -> None:
+    if importlib.util.find_spec("greenlet") is None or not hasattr(
+        importlib.import_module("sqlalchemy.ext.asyncio"), "AsyncAttrs"
+    ):
+        pytest.skip("needs greenlet and SQLAlchemy 2.0.13 or later (AsyncAttrs)")
     project.makeconftest(textwrap.dedent(ASYNC_CONFTEST))
     project.makepyfile(test_async=ASYNC_TESTS)
     result = project.runpytest_subprocess("--querybench-nplusone=fail")
@@ -163,7 +169,7 @@ def test_async_tests_on_an_async_engine_are_recorded(project: pytest.Pytester) -
         [
             "test_async.py::test_naive_n_plus_one: 1 N+1 pattern (--querybench-nplusone=fail):",
             "  - lazy load of Author.books for 5 parents (5 statements)*",
-            'Fix them, or allow them with @pytest.mark.allow_nplusone("Author.books", '
+            'Fix them, or allow them with @pytest.mark.querybench_allow_nplusone("Author.books", '
             'reason="...").',
             # prove_fix cannot call a coroutine function: the proof says so instead.
             "not proven: an async test is not re-run (prove_fix calls a plain function, with no "
@@ -182,7 +188,7 @@ def test_under_xdist_each_worker_applies_the_markers_and_the_option(
         import pytest
         from helpers import load_naive
 
-        @pytest.mark.max_queries(3)
+        @pytest.mark.querybench_max_queries(3)
         def test_over_budget(engine):
             load_naive(engine)
         """,

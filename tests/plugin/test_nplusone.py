@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from emitted_sql import as_emitted
+from peer_plugins import ASYNCIO_INI
 
 PLAIN = """
 import pytest
@@ -17,7 +19,7 @@ def test_eager(engine):
 N_PLUS_ONE = (
     PLAIN
     + """
-@pytest.mark.allow_nplusone(reason="the admin page lists five authors at most")
+@pytest.mark.querybench_allow_nplusone(reason="the admin page lists five authors at most")
 def test_allowed(engine):
     load_naive(engine)
 """
@@ -25,10 +27,13 @@ def test_allowed(engine):
 
 FAILURE = [
     "test_n1.py::test_naive: 1 N+1 pattern (--querybench-nplusone=fail):",
-    "  - lazy load of Author.books for 5 parents (5 statements) at helpers.py:40: SELECT "
-    "books.id, books.title, books.author_id FROM books WHERE ? = books.author_id ORDER BY "
-    "books.id; fix: .options(selectinload(Author.books)) on the query at helpers.py:39",
-    'Fix them, or allow them with @pytest.mark.allow_nplusone("Author.books", reason="...").',
+    as_emitted(
+        "  - lazy load of Author.books for 5 parents (5 statements) at helpers.py:40: SELECT "
+        "books.id, books.title, books.author_id FROM books WHERE ? = books.author_id ORDER BY "
+        "books.id; fix: .options(selectinload(Author.books)) on the query at helpers.py:39"
+    ),
+    "Fix them, or allow them with "
+    '@pytest.mark.querybench_allow_nplusone("Author.books", reason="...").',
     "proof: 1 finding fixed: 6 -> 2 statements, * ms -> * ms with selectinload(Author.books)",
 ]
 
@@ -87,9 +92,10 @@ def test_warn_mode_warns_and_passes(project: pytest.Pytester) -> None:
 def test_ini_setting_turns_it_on_and_the_option_overrides_it(project: pytest.Pytester) -> None:
     project.makepyfile(test_n1=N_PLUS_ONE)
     project.makeini(
-        """
+        f"""
         [pytest]
         filterwarnings = error
+        {ASYNCIO_INI}
         querybench_nplusone = fail
         """
     )

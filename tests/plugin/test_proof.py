@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from emitted_sql import as_emitted
+from peer_plugins import ASYNCIO_INI
 
 # Models of its own, and a test function that opens its own Session: what prove_fix needs.
 PROOF_TESTS = """
@@ -84,12 +86,12 @@ def test_with_side_effects(db):
         session.commit()
 
 
-@pytest.mark.max_queries(3)
+@pytest.mark.querybench_max_queries(3)
 def test_over_budget(db):
     titles(db)
 
 
-@pytest.mark.allow_nplusone("Writer.posts", reason="passing tests are never re-run")
+@pytest.mark.querybench_allow_nplusone("Writer.posts", reason="passing tests are never re-run")
 def test_passing(db):
     CALLS["passing"] = CALLS.get("passing", 0) + 1
     titles(db)
@@ -114,7 +116,8 @@ SIDE_EFFECTS = (
     "constraint failed: posts.title (a test with side effects? --querybench-prove=off skips this)"
 )
 ALLOW_HINT = (
-    'Fix them, or allow them with @pytest.mark.allow_nplusone("Writer.posts", reason="...").'
+    "Fix them, or allow them with "
+    '@pytest.mark.querybench_allow_nplusone("Writer.posts", reason="...").'
 )
 
 
@@ -136,9 +139,12 @@ def test_n_plus_one_failures_end_with_the_proof_or_why_not(project: pytest.Pytes
     # The re-run's error ends the message; the N+1 failure it explains is intact above it.
     assert failure_of(result, "test_with_side_effects") == [
         "test_proof.py::test_with_side_effects: 1 N+1 pattern (--querybench-nplusone=fail):",
-        "  - lazy load of Writer.posts for 5 parents (5 statements) at test_proof.py:51: SELECT "
-        "posts.id, posts.title, posts.writer_id FROM posts WHERE ? = posts.writer_id ORDER BY "
-        "posts.id; fix: .options(selectinload(Writer.posts)) on the query at test_proof.py:50",
+        as_emitted(
+            "  - lazy load of Writer.posts for 5 parents (5 statements) at test_proof.py:51: "
+            "SELECT posts.id, posts.title, posts.writer_id FROM posts WHERE ? = posts.writer_id "
+            "ORDER BY posts.id; fix: .options(selectinload(Writer.posts)) on the query at "
+            "test_proof.py:50"
+        ),
         ALLOW_HINT,
         SIDE_EFFECTS,
     ]
@@ -146,9 +152,12 @@ def test_n_plus_one_failures_end_with_the_proof_or_why_not(project: pytest.Pytes
     budget = failure_of(result, "test_over_budget")
     assert budget[0].startswith("test_proof.py::test_over_budget: expected at most 3 statements")
     assert budget[-2:] == [
-        "  - lazy load of Writer.posts for 5 parents (5 statements) at test_proof.py:51: SELECT "
-        "posts.id, posts.title, posts.writer_id FROM posts WHERE ? = posts.writer_id ORDER BY "
-        "posts.id; fix: .options(selectinload(Writer.posts)) on the query at test_proof.py:50",
+        as_emitted(
+            "  - lazy load of Writer.posts for 5 parents (5 statements) at test_proof.py:51: "
+            "SELECT posts.id, posts.title, posts.writer_id FROM posts WHERE ? = posts.writer_id "
+            "ORDER BY posts.id; fix: .options(selectinload(Writer.posts)) on the query at "
+            "test_proof.py:50"
+        ),
         SELECTIN,
     ]
 
@@ -166,10 +175,11 @@ def test_prove_off_re_runs_nothing_and_adds_no_line(project: pytest.Pytester) ->
 def test_prove_ini_setting_and_a_bad_value(project: pytest.Pytester) -> None:
     project.makepyfile(test_proof=PROOF_TESTS.replace('"titles": 3', '"titles": 1'))
     project.makeini(
-        """
+        f"""
         [pytest]
         addopts = --strict-markers -p no:cacheprovider
         filterwarnings = error
+        {ASYNCIO_INI}
         querybench_nplusone = fail
         querybench_prove = off
         """

@@ -45,7 +45,7 @@ def test_a_watch_over_budget_fails_with_the_marker_to_accept(engine: Engine) -> 
     message = watch.failure()
     assert message.splitlines()[0] == (
         "test_x.py::test_y: expected at most 2 statements, got 5. Remove the extra statements "
-        "(fixes below), or accept them with @pytest.mark.max_queries(5)."
+        "(fixes below), or accept them with @pytest.mark.querybench_max_queries(5)."
     )
     assert message.splitlines()[1] == "Statements:"
     assert active_taps() == 0
@@ -86,9 +86,9 @@ def test_marker_allowances_mark_findings_allowed_and_a_stray_one_is_named(engine
     assert failing.allowed() == ()
     (finding,) = failing.findings()
     assert failing.failure().splitlines()[-2:] == [
-        "@pytest.mark.allow_nplusone('Nope.x') matched none of these findings.",
-        f'Fix them, or allow them with @pytest.mark.allow_nplusone("{finding.callsite}", '
-        'reason="...").',
+        "@pytest.mark.querybench_allow_nplusone('Nope.x') matched none of these findings.",
+        "Fix them, or allow them with "
+        f'@pytest.mark.querybench_allow_nplusone("{finding.callsite}", reason="...").',
     ]
 
 

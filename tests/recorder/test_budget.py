@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from emitted_sql import as_emitted
 from recorder_models import Author, Tag
 from recorder_paths import next_line
 from sqlalchemy import select, text
@@ -38,7 +39,7 @@ def test_over_budget_lists_statements_call_sites_and_the_n_plus_one(sqlite_engin
     lines = str(raised.value).splitlines()
     block, query, access = where["block"], where["query"], where["access"]
     lazy = "SELECT qb_post.id, qb_post.author_id, qb_post.title FROM qb_post WHERE ? = "
-    lazy += "qb_post.author_id ORDER BY qb_post.id"
+    lazy = as_emitted(lazy + "qb_post.author_id ORDER BY qb_post.id")
     assert isinstance(raised.value, AssertionError)
     assert lines == [
         f"{FILE}:{block}: expected at most 2 statements, got 6. Remove the extra statements"

@@ -21,7 +21,7 @@ from reliability_checks import (
 )
 
 from querybench.cli import main
-from querybench.datasets.catalog import REPOSITORY_FIXTURES
+from querybench.datasets.catalog import PACKAGED_SPECS
 from querybench.errors import QuerybenchError
 
 DRIVER = missing_driver()
@@ -52,7 +52,7 @@ FILES: dict[str, str | bytes] = {
     "bad.toml": 'name = "broken\nseed = 1\n',
     "latin1.toml": 'name = "caf\xe9"\n'.encode("latin-1"),
     "latin1.json": b'{"schema": 1, "note": "caf\xe9"}',
-    "wrong.toml": (REPOSITORY_FIXTURES / "tiny.toml")
+    "wrong.toml": (PACKAGED_SPECS / "tiny.toml")
     .read_text(encoding="utf-8")
     .replace("users = 200", 'users = "many"'),
     "prose.json": "these are not the results you are looking for",

@@ -20,14 +20,14 @@ from reliability_checks import sample_results
 
 from querybench.cli import main
 from querybench.datasets import DatasetSpec, load_spec
-from querybench.datasets.catalog import REPOSITORY_FIXTURES
+from querybench.datasets.catalog import PACKAGED_SPECS
 from querybench.datasets.parse import parse_spec
 from querybench.datasets.spec import probe_shortfalls
 from querybench.errors import ResultsError, SpecError
 from querybench.report.sources import load_results
 from querybench.runner.results import Results, results_from_json
 
-TINY_TOML = (REPOSITORY_FIXTURES / "tiny.toml").read_text(encoding="utf-8")
+TINY_TOML = (PACKAGED_SPECS / "tiny.toml").read_text(encoding="utf-8")
 TINY = tomllib.loads(TINY_TOML)
 RESULTS = json.loads(sample_results(2).to_json())
 BENCHMARK = {

@@ -1,4 +1,9 @@
-"""Finding dataset specs: a path to a ``.toml`` file, or a name under ``fixtures/``."""
+"""Finding dataset specs: a path to a ``.toml`` file, or a name: ``./fixtures``, then the package's.
+
+The named specs (``tiny``, ``small``, ``medium``, ``large``) ship inside the package, so they are
+found from any folder; a ``fixtures/<name>.toml`` in the current folder adds a name or overrides
+a packaged one.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +14,24 @@ from querybench.datasets.parse import read_spec_file
 from querybench.datasets.spec import DatasetSpec
 from querybench.errors import SpecError
 
-# src/querybench/datasets/catalog.py -> the repository root holding the committed fixtures/.
-REPOSITORY_FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
+PACKAGED_SPECS = Path(__file__).resolve().parent / "specs"
+"""The named specs shipped in the package (package data, in the wheel)."""
+REPOSITORY_FIXTURES = (
+    PACKAGED_SPECS  # the former name (specs lived in fixtures/), for branches using it
+)
 
 
 def spec_folders() -> list[Path]:
-    """Folders searched for named specs, first wins: ``./fixtures``, then the repository's."""
+    """Folders searched for named specs, first wins: ``./fixtures``, then the package's."""
     folders: list[Path] = []
-    for folder in (Path.cwd() / "fixtures", REPOSITORY_FIXTURES):
+    for folder in (Path.cwd() / "fixtures", PACKAGED_SPECS):
         if folder.is_dir() and all(folder.resolve() != seen.resolve() for seen in folders):
             folders.append(folder)
     return folders
 
 
 def spec_paths() -> dict[str, Path]:
-    """Every named spec, by file stem: ``fixtures/small.toml`` is ``small``."""
+    """Every named spec, by file stem: ``specs/small.toml`` is ``small``."""
     paths: dict[str, Path] = {}
     for folder in spec_folders():
         for path in sorted(folder.glob("*.toml")):

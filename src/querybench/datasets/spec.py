@@ -1,4 +1,4 @@
-"""What a dataset is: the frozen spec read from ``fixtures/<name>.toml``, and its probe arithmetic.
+"""What a dataset is: the frozen spec read from ``specs/<name>.toml``, and its probe arithmetic.
 
 The probes (see ``generate``) reserve rows the scenarios rely on; ``probe_shortfalls`` states, for
 a spec, every way its counts cannot hold them, so a spec is refused when it is read rather than

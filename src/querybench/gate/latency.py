@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from querybench.gate.rank_test import greater_p_value
 from querybench.gate.verdict import LatencySummary, Verdict
 from querybench.runner.results import Cell
 
@@ -139,14 +140,13 @@ def compare_speedups(
 
 def _significantly_slower(cell: Cell, old: Cell, tolerance: float, refresh: str) -> Verdict | None:
     """The verdict on one cell whose both sides have enough samples, or None if not slower."""
-    from scipy.stats import mannwhitneyu  # only --absolute pays for importing scipy
 
     assert old.latency is not None and cell.latency is not None  # noqa: PT018  # checked by caller
     before, after = old.latency, cell.latency
     ratio = after.median / before.median
     if ratio <= 1 + tolerance:
         return None
-    p_value = float(mannwhitneyu(after.samples, before.samples, alternative="greater").pvalue)
+    p_value = greater_p_value(after.samples, before.samples)
     if p_value >= ALPHA:
         return None
     summary = (

@@ -21,11 +21,6 @@ from sqlalchemy.orm import session as orm_session
 
 from querybench.recorder.statement import CallSite
 
-try:
-    from greenlet import getcurrent as _current_greenlet  # type: ignore[import-untyped]
-except ImportError:  # pragma: no cover - greenlet is only needed for asyncio
-    _current_greenlet = None
-
 _EXTERNAL, _INTERNAL, _FLUSH = 0, 1, 2
 _getframe = sys._getframe
 _INTERNAL_DIRS = (
@@ -66,13 +61,16 @@ NOTHING_TO_CHECK: Probe = (0, None, -1, (None, 0, False))
 _NO_PATH_FLUSHING: Probe = (0, None, -1, (None, 0, True))
 
 
-def _decide(code: CodeType) -> int:
+def _decide(code: CodeType, frame: FrameType) -> int:
     """Classify a code object once: external (user code), internal, or internal flush."""
     filename = code.co_filename
     internal = (
         filename.startswith(_INTERNAL_DIRS)
         or filename in _INTERNAL_FILES
-        or filename.startswith("<sqlalchemy")  # SQLAlchemy's generated decorator wrappers
+        or filename.startswith("<sqlalchemy")  # SQLAlchemy 2.1's generated decorator wrappers
+        # SQLAlchemy 2.0 exec()s those wrappers as "<string>", in globals named for the module
+        # of the function they wrap: only that name tells them from a user's exec'd code.
+        or (filename == "<string>" and _is_sqlalchemy_module(frame.f_globals.get("__name__")))
     )
     decision = _INTERNAL if internal else _EXTERNAL
     if len(_decisions) >= _MAX_DECISIONS:
@@ -83,6 +81,10 @@ def _decide(code: CodeType) -> int:
     _decisions[id(code)] = decision
     _known.append(code)
     return decision
+
+
+def _is_sqlalchemy_module(name: object) -> bool:
+    return isinstance(name, str) and (name == "sqlalchemy" or name.startswith("sqlalchemy."))
 
 
 def find_caller(depth: int) -> Caller:
@@ -129,7 +131,7 @@ def _walk(frame: FrameType | None, depth: int) -> Probe:
             code = frame.f_code
             decision = decisions.get(id(code))
             if decision is None:
-                decision = _decide(code)
+                decision = _decide(code, frame)
             if decision == _EXTERNAL:
                 answer: Caller = (code, frame.f_lasti, flushing)
                 if greenlet is not None or not internal_below:
@@ -144,9 +146,12 @@ def _walk(frame: FrameType | None, depth: int) -> Probe:
             depth += 1
         # Out of frames: under asyncio we are in SQLAlchemy's greenlet; its parent awaits.
         # Paths through greenlets are not remembered: depths do not carry across them.
-        if _current_greenlet is None:
+        # greenlet is looked up, never imported: a statement runs in one only once SQLAlchemy's
+        # asyncio layer has imported it, and a sync-only install may not have it at all.
+        greenlet_module = sys.modules.get("greenlet")
+        if greenlet_module is None:
             return _NO_PATH_FLUSHING if flushing else NOTHING_TO_CHECK
-        greenlet = (_current_greenlet() if greenlet is None else greenlet).parent
+        greenlet = (greenlet_module.getcurrent() if greenlet is None else greenlet).parent
         if greenlet is None:
             return _NO_PATH_FLUSHING if flushing else NOTHING_TO_CHECK
         frame = greenlet.gr_frame
