@@ -86,6 +86,15 @@ SUITES_HELP = (
     show_default=True,
     help="Minimum seconds of timed rounds per cell.",
 )
+@click.option("--plans", is_flag=True, help="Keep each statement's plan; report plan findings.")
+@click.option(
+    "--prove-indexes", is_flag=True, help="Measure each advised index without and with it."
+)
+@click.option(
+    "--schema",
+    type=click.Choice(["indexed", "phase3"]),
+    help="Payments schema: today's (indexed) or the seed's Phase 3.2 (no composite indexes).",
+)
 def run(
     suite_refs: tuple[str, ...],
     databases: tuple[str, ...],
@@ -97,6 +106,9 @@ def run(
     out: Path,
     rounds: int,
     min_time: float,
+    plans: bool,
+    prove_indexes: bool,
+    schema: str | None,
 ) -> None:
     """Run the suites' scenarios, print the before/after table, write results and report."""
     from querybench.runner.job import RunOptions, RunState
@@ -114,12 +126,33 @@ def run(
         rtt_ms=rtt,
         out=out,
         policy=TimingPolicy(min_time=min_time, min_rounds=rounds),
+        plans=plans,
+        prove_indexes=prove_indexes,
+        schema=schema,
     )
     from querybench.cli_run import run_with_progress
 
     exit_code = run_with_progress(options, RunState(), suites)
     if exit_code:
         raise click.exceptions.Exit(exit_code)
+
+
+@cli.command("plans")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option(
+    "--indexed",
+    type=click.Path(path_type=Path),
+    help="Results of the same run on the indexed schema: print what the indexes buy per cell.",
+)
+def plans_command(results: Path, indexed: Path | None) -> None:
+    """Print the plan findings, index advice and index proofs of a results file."""
+    from querybench.plans.render import render_plan_findings, render_schema_gain
+    from querybench.runner.results import read_results
+
+    measured = read_results(results)
+    click.echo(render_plan_findings(measured), nl=False)
+    if indexed is not None:
+        click.echo(render_schema_gain(measured, read_results(indexed)), nl=False)
 
 
 @cli.command()

@@ -22,7 +22,7 @@ from querybench.errors import Interrupted, QuerybenchError, ScenarioError
 from querybench.runner.backends import Backend, open_backend
 from querybench.runner.environment import describe
 from querybench.runner.results import Cell, Environment, Results, write_results
-from querybench.runner.run import CellPlan, plan, run_cells
+from querybench.runner.run import CellPlan, PlanOptions, plan, run_cells
 from querybench.runner.timing import TimingPolicy, heap_frozen, machine_noise
 from querybench.scenarios.registry import Registry
 from querybench.suites.dataset_slot import default_sizes, suite_source
@@ -57,6 +57,10 @@ class RunOptions:
     rtt_ms: float = 0.0
     out: Path = Path("reports/latest")
     policy: TimingPolicy = field(default_factory=TimingPolicy)
+    # querybench.plans: plans per cell, index proofs, the schema variant built (None: as built).
+    plans: bool = False
+    prove_indexes: bool = False
+    schema: str | None = None
 
 
 @dataclass
@@ -112,6 +116,10 @@ def open_backends(
             built = _build(suite, source, url)
             digest = built.digest
             backends.append(open_backend(built.url, rtt_ms=options.rtt_ms))
+            if options.schema is not None:
+                from querybench.plans.schema import apply_schema
+
+                apply_schema(backends[-1].engine, options.schema)
     except BaseException:
         for backend in backends:
             backend.dispose()
@@ -264,7 +272,9 @@ def _measure(
     results = state.results
     written_at = -math.inf
     try:
-        for cell in run_cells(cells, options.policy, on_cell):
+        wanted = options.plans or options.prove_indexes
+        plans = PlanOptions(options.prove_indexes) if wanted else None
+        for cell in run_cells(cells, options.policy, on_cell, plans=plans):
             done.append(replace(cell, suite=suite))
             state.results = replace(results, cells=tuple(done))
             if time.monotonic() - written_at >= WRITE_EVERY:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from querybench.errors import ResultsError
+from querybench.plans.shape import IndexProof, Plan, PlanFinding, Scan
 from querybench.runner.signals import signals_held
 from querybench.runner.timing import Latency
 
@@ -46,6 +47,9 @@ class StatementGroup:
     fingerprint: str
     count: int
     total_seconds: float
+    # The statement's plan on the cell's backend (``querybench run --plans``; None otherwise,
+    # as in files written before plans existed).
+    plan: Plan | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,10 @@ class Cell:
     # Issue 18: the recorded call's pool use; the body size of a route scenario's response.
     pool: PoolRecord | None = None
     response_bytes: int | None = None
+    # With --plans: what the plans show (querybench.plans.findings) and, with --prove-indexes,
+    # each advised index measured without and with it.
+    plan_findings: tuple[PlanFinding, ...] = ()
+    index_proofs: tuple[IndexProof, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -206,6 +214,10 @@ _NESTED: dict[str, type[Any]] = {
     "BackendInfo": BackendInfo,
     "Environment": Environment,
     "Cell": Cell,
+    "Plan": Plan,
+    "Scan": Scan,
+    "PlanFinding": PlanFinding,
+    "IndexProof": IndexProof,
 }
 _SCALARS: dict[str, tuple[type, ...]] = {
     "str": (str,),

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from querybench.plans.shape import IndexProof, PlanFinding
 from querybench.recorder import QueryRecorder, count_queries
 from querybench.runner.backends import Backend
 from querybench.runner.pool import watch_pool
@@ -106,6 +107,15 @@ def rows_fetched(recorder: QueryRecorder) -> int:
     return sum(statement.rows or 0 for statement in recorder.statements)
 
 
+@dataclass(frozen=True)
+class PlanOptions:
+    """``--plans`` (plans and plan findings per cell) and ``--prove-indexes`` (measure each
+    advised index once per backend); see :mod:`querybench.plans.cells`."""
+
+    prove_indexes: bool = False
+    proven: set[tuple[str, str, tuple[str, ...]]] = field(default_factory=set)
+
+
 References = dict[tuple[str, int, str], tuple[str, object]]
 """The first result measured for each scenario, size and backend, and the variant that gave it."""
 
@@ -126,7 +136,12 @@ def _failed(cell: CellPlan, reason: str) -> Cell:
     )  # fmt: skip
 
 
-def _measured(cell: CellPlan, policy: TimingPolicy, reference: References) -> Cell:
+def _measured(
+    cell: CellPlan,
+    policy: TimingPolicy,
+    reference: References,
+    plans: PlanOptions | None = None,
+) -> Cell:
     """``measure_cell`` without the safety net: whatever the cell raises propagates."""
     engine = cell.backend.engine
     variant = cell.scenario.variants[cell.variant]
@@ -142,7 +157,16 @@ def _measured(cell: CellPlan, policy: TimingPolicy, reference: References) -> Ce
     first, expected = reference.setdefault(key, (cell.variant, result))
     if result != expected:
         raise AssertionError(f"its result differs from the {first} variant's")
+    groups = list(_groups(recorder))
+    findings: tuple[PlanFinding, ...] = ()
+    proofs: tuple[IndexProof, ...] = ()
+    if plans is not None:  # after the recorded pass, before the timed rounds: never inside one
+        from querybench.plans.cells import prove_findings, with_plans
+
+        groups, findings = with_plans(engine, recorder, groups)
     latency = measure(engine, body, policy)
+    if plans is not None and plans.prove_indexes:
+        proofs = prove_findings(engine, body, findings, policy, plans.proven)
     return Cell(
         cell.scenario.name,
         cell.variant,
@@ -152,10 +176,12 @@ def _measured(cell: CellPlan, policy: TimingPolicy, reference: References) -> Ce
         rows=rows_fetched(recorder),
         latency=latency,
         findings=_findings(recorder),
-        statements=_groups(recorder),
+        statements=tuple(groups),
         proof=prove_naive(cell.variant, engine, body, recorder),
         pool=pool.record(),
         response_bytes=getattr(result, "response_bytes", None),  # a route's response body
+        plan_findings=tuple(findings),
+        index_proofs=tuple(proofs),
     )
 
 
@@ -197,6 +223,7 @@ def run_cells(
     on_cell: Callable[[CellPlan, Cell], None] | None = None,
     *,
     reconnect_seconds: float = RECONNECT_SECONDS,
+    plans: PlanOptions | None = None,
 ) -> Iterator[Cell]:
     """Measure cells in order, yielding each as soon as it is done.
 
@@ -210,7 +237,7 @@ def run_cells(
     for cell in cells:
         engine = cell.backend.engine
         try:
-            measured = _measured(cell, policy, reference)
+            measured = _measured(cell, policy, reference, plans)
         except Exception as error:  # a failing scenario must not stop the run (Interrupted does)
             measured = _failed(cell, failure_reason(error, engine))
             waited_in_vain = (
