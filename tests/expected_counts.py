@@ -40,6 +40,10 @@ EXPECTED: dict[str, dict[str, Callable[[int], int]]] = {
     "PaymentRepository.get_payment_with_user": ONE_PARENT,
     "PaymentRepository.get_payment_by_stripe_id": ONE_PARENT,
     "PaymentRepository.count_user_payments": {"naive": const(2), "eager": const(1)},
+    # Looked up twice: a fresh SELECT each time, against Session.get and the identity map.
+    "QueryHelper.get_by_id": {"naive": const(2), "eager": const(1)},
+    # One statement either way: the naive one sends every refunded payment, LIMIT 1 sends one.
+    "QueryHelper.get_by_filter": {"naive": const(1), "eager": const(1)},
     "QueryHelper.get_all": {"naive": const(1), "eager": const(1)},
     "QueryHelper.get_all_by_filter": {"naive": const(1), "eager": const(1)},
     "QueryHelper.count": {"naive": const(1), "eager": const(1)},
@@ -51,3 +55,17 @@ EXPECTED: dict[str, dict[str, Callable[[int], int]]] = {
     # Each round starts with an empty cache: one miss, then hits.
     "cache.get_pricing_plans": {"naive": lambda n: n, "eager": const(1), "redis": const(1)},
 }
+# The seed's routes (through the ASGI app) emit exactly what the repository method they call
+# emits: the HTTP stack adds no statement.
+ROUTE_OF = {
+    "routes.get_payment_with_user": "PaymentRepository.get_payment_with_user",
+    "routes.get_user_payments_with_user": "PaymentRepository.get_user_payments_with_user",
+    "routes.get_payments_by_status": "PaymentRepository.get_payments_by_status",
+    "routes.get_active_users_with_payments": "UserRepository.get_active_users_with_payments",
+}
+EXPECTED.update(
+    {
+        route: {variant: EXPECTED[method][variant] for variant in ("naive", "eager")}
+        for route, method in ROUTE_OF.items()
+    }
+)

@@ -34,7 +34,14 @@ def _sizes_option(text: str | None) -> tuple[int, ...] | None:
     return sizes
 
 
-@cli.command()
+SUITES_HELP = (
+    "SUITE: a file (benchmarks/bench_orders.py), a module, or module:attribute. Default: the "
+    "suites of [tool.querybench] in pyproject.toml, else the built-in payments suite."
+)
+
+
+@cli.command(epilog=SUITES_HELP)
+@click.argument("suite_refs", nargs=-1, metavar="[SUITE]...")
 @click.option(
     "--db",
     "databases",
@@ -42,7 +49,11 @@ def _sizes_option(text: str | None) -> tuple[int, ...] | None:
     metavar="URL",
     help="Database URL (repeatable). Default: a SQLite file in the cache folder.",
 )
-@click.option("--dataset", default="small", show_default=True, help="Dataset name or spec path.")
+@click.option(
+    "--dataset",
+    metavar="NAME|PATH",
+    help="Dataset name or spec path, for suites with named datasets (payments: default small).",
+)
 @click.option("--sizes", metavar="N,N,...", help="Sizes to run (default: the dataset's sweep).")
 @click.option("-k", "pattern", metavar="PATTERN", help="Only scenarios matching this.")
 @click.option("--variants", metavar="V,V,...", help="Only these variants (naive,eager,...).")
@@ -75,9 +86,19 @@ def _sizes_option(text: str | None) -> tuple[int, ...] | None:
     show_default=True,
     help="Minimum seconds of timed rounds per cell.",
 )
+@click.option("--plans", is_flag=True, help="Keep each statement's plan; report plan findings.")
+@click.option(
+    "--prove-indexes", is_flag=True, help="Measure each advised index without and with it."
+)
+@click.option(
+    "--schema",
+    type=click.Choice(["indexed", "phase3"]),
+    help="Payments schema: today's (indexed) or the seed's Phase 3.2 (no composite indexes).",
+)
 def run(
+    suite_refs: tuple[str, ...],
     databases: tuple[str, ...],
-    dataset: str,
+    dataset: str | None,
     sizes: str | None,
     pattern: str | None,
     variants: str | None,
@@ -85,11 +106,16 @@ def run(
     out: Path,
     rounds: int,
     min_time: float,
+    plans: bool,
+    prove_indexes: bool,
+    schema: str | None,
 ) -> None:
-    """Run the scenarios, print the before/after table, write results and report."""
+    """Run the suites' scenarios, print the before/after table, write results and report."""
     from querybench.runner.job import RunOptions, RunState
     from querybench.runner.timing import TimingPolicy
+    from querybench.suites.discovery import load_suites
 
+    suites = load_suites(suite_refs)
     options = RunOptions(
         dataset=dataset,
         # An empty --db "" stands for the default SQLite file, beside other --db URLs.
@@ -100,33 +126,95 @@ def run(
         rtt_ms=rtt,
         out=out,
         policy=TimingPolicy(min_time=min_time, min_rounds=rounds),
+        plans=plans,
+        prove_indexes=prove_indexes,
+        schema=schema,
     )
     from querybench.cli_run import run_with_progress
 
-    exit_code = run_with_progress(options, RunState())
+    exit_code = run_with_progress(options, RunState(), suites)
     if exit_code:
         raise click.exceptions.Exit(exit_code)
 
 
+@cli.command("plans")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option(
+    "--indexed",
+    type=click.Path(path_type=Path),
+    help="Results of the same run on the indexed schema: print what the indexes buy per cell.",
+)
+def plans_command(results: Path, indexed: Path | None) -> None:
+    """Print the plan findings, index advice and index proofs of a results file."""
+    from querybench.plans.render import render_plan_findings, render_schema_gain
+    from querybench.runner.results import read_results
+
+    measured = read_results(results)
+    click.echo(render_plan_findings(measured), nl=False)
+    if indexed is not None:
+        click.echo(render_schema_gain(measured, read_results(indexed)), nl=False)
+
+
 @cli.command()
-def scenarios() -> None:
-    """List the registered scenarios, their variants and what N means for each."""
-    from rich.console import Console
-    from rich.table import Table
+@click.argument("models", metavar="MODELS")
+@click.option("--db", "databases", multiple=True, metavar="URL", help="Database URL (repeatable).")
+@click.option("--spec", type=click.Path(path_type=Path), help="A dataset spec (TOML) for MODELS.")
+@click.option("--sizes", metavar="N,N,...", help="Sizes to run (default: 1,10,100).")
+@click.option("-k", "pattern", metavar="PATTERN", help="Only relationships matching this.")
+@click.option("--variants", metavar="V,V,...", help="Only these strategies (default,joined,...).")
+@click.option("--rtt", type=float, default=0.0, show_default=True, metavar="MS")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("reports/explore"), show_default=True
+)
+@click.option("--rounds", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--min-time", type=click.FloatRange(min=0), default=0.15, show_default=True)
+def explore(
+    models: str,
+    databases: tuple[str, ...],
+    spec: Path | None,
+    sizes: str | None,
+    pattern: str | None,
+    variants: str | None,
+    rtt: float,
+    out: Path,
+    rounds: int,
+    min_time: float,
+) -> None:
+    """Measure every loader strategy on every relationship of MODELS (module:Base)."""
+    from querybench.runner.job import RunOptions
+    from querybench.runner.timing import TimingPolicy
+    from querybench.suites.explore_report import run_exploration
 
-    from querybench.scenarios.builtin import payments_registry
+    options = RunOptions(
+        databases=tuple(url or None for url in databases) or (None,),
+        sizes=_sizes_option(sizes),
+        pattern=pattern,
+        variants=tuple(v.strip() for v in variants.split(",")) if variants else None,
+        rtt_ms=rtt,
+        out=out,
+        policy=TimingPolicy(min_time=min_time, min_rounds=rounds),
+    )
+    exit_code = run_exploration(models, options, spec)
+    if exit_code:
+        raise click.exceptions.Exit(exit_code)
 
-    table = Table(header_style="bold")
-    for column in ("scenario", "variants", "N is", "description"):
-        table.add_column(column)
-    for scenario in payments_registry():
-        table.add_row(
-            scenario.name,
-            ", ".join(scenario.variants),
-            scenario.size_meaning,
-            scenario.description,
-        )
-    Console().print(table)
+
+@cli.command(epilog=SUITES_HELP)
+@click.argument("suite_refs", nargs=-1, metavar="[SUITE]...")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a table in a terminal, tab-separated columns otherwise; json: for scripts.",
+)
+def scenarios(suite_refs: tuple[str, ...], output_format: str) -> None:
+    """List the suites' scenarios, their variants and what N means for each."""
+    from querybench.suites.discovery import load_suites
+    from querybench.suites.listing import print_scenarios
+
+    print_scenarios(load_suites(suite_refs), output_format)
 
 
 @cli.command()
@@ -152,6 +240,14 @@ def datasets(dataset: str | None, database: str | None) -> None:
             )
         console.print(specs_table(available_specs()))
         return
+    if dataset.endswith(".toml") and Path(dataset).is_file():
+        from querybench.suites.explore import generated_source, is_schema_spec
+
+        if is_schema_spec(Path(dataset)):
+            from querybench.datasets import build_source
+
+            console.print(build_summary(build_source(generated_source(Path(dataset)), database)))
+            return
     console.print(build_summary(build_dataset(load_spec(dataset), database)))
 
 
@@ -267,6 +363,94 @@ def baseline(results: tuple[Path, ...], output: Path) -> None:
     written = write_baseline(results, output)
     backends = ", ".join(sorted({cell.backend for cell in written.cells}))
     click.echo(f"wrote {output}: {len(written.cells)} cells on {backends}")
+
+
+@cli.command()
+@click.option(
+    "--db",
+    "database",
+    required=True,
+    metavar="URL",
+    help="A PostgreSQL or MariaDB server on loopback; the dataset goes in a scratch "
+    "database beside the one named (querybench_load_<dataset>), never in it.",
+)
+@click.option("--dataset", default="small", show_default=True, help="Dataset name or spec path.")
+@click.option(
+    "--endpoint",
+    default="payments-by-status",
+    show_default=True,
+    help="payment, user-payments, payments-by-status or active-users.",
+)
+@click.option(
+    "--size",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="N: the rows the endpoint returns (a size of the dataset).",
+)
+@click.option(
+    "--clients",
+    default="1,4,16,64",
+    show_default=True,
+    metavar="N,N,...",
+    help="Concurrent clients, one point each.",
+)
+@click.option("--variants", default="naive,eager", show_default=True, metavar="V,V")
+@click.option("--pool-size", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--max-overflow", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--pool-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds a request waits for a connection before failing.",
+)
+@click.option(
+    "--max-requests",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Each point stops after this many requests ...",
+)
+@click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=20.0,
+    show_default=True,
+    help="... or after this many seconds.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="0: one Locust process; N: a Locust master and N workers on loopback.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The server's address.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("reports/load"),
+    show_default=True,
+    help="Folder for load.json and report.html.",
+)
+def load(database: str, dataset: str, endpoint: str, size: int, clients: str, variants: str,
+         pool_size: int, max_overflow: int, pool_timeout: float, max_requests: int,
+         max_seconds: float, workers: int, host: str, out: Path) -> None:  # fmt: skip
+    """Drive the payments routes with concurrent clients (Locust) on a bounded pool."""
+    from querybench.load.run import LoadOptions, run_load, summary_lines, sweep
+
+    options = LoadOptions(
+        database=database, dataset=dataset, endpoint=endpoint, size=size,
+        clients=sweep(clients), variants=tuple(v.strip() for v in variants.split(",") if v),
+        pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout,
+        max_requests=max_requests, max_seconds=max_seconds, workers=workers, host=host, out=out,
+    )  # fmt: skip
+    _, written = run_load(options, lambda point: click.echo(summary_lines([point])[0]))
+    from querybench.report.output import write_reports
+
+    reports = write_reports(written)
+    click.echo(f"wrote {written}, {', '.join(str(path) for path in reports)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

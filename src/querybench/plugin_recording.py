@@ -8,6 +8,7 @@ none of the plugin's features never loads it and never gets a listener.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,12 +18,18 @@ from typing import Any, Literal
 from querybench.recorder import Bind, Finding, QueryRecorder
 from querybench.recorder.allow import Allowance
 from querybench.recorder.budget import DEFAULT_MAX_LISTED, budget_message
+from querybench.recorder.statement import display_path
 
 NPlusOneMode = Literal["off", "warn", "fail"]
 
 
-class NPlusOneWarning(UserWarning):
-    """An N+1 pattern in a test run with ``--querybench-nplusone=warn``."""
+class NPlusOneWarning(Warning):
+    """An N+1 pattern in a test run with ``--querybench-nplusone=warn``.
+
+    A direct subclass of ``Warning``, not of ``UserWarning``: suites often run with
+    ``-W ignore::UserWarning`` to quiet their libraries, and that must not silence the one
+    thing ``warn`` mode was turned on for. The plugin's terminal summary lists the findings too.
+    """
 
 
 class ScopedRecorder(QueryRecorder):
@@ -84,6 +91,9 @@ class CallChecks:
 
     ``name`` heads the messages (the test's node id); ``location`` is the test's file and line.
     ``allowed`` are the ``allow_nplusone`` marker's allowances, applied to the findings.
+    ``known`` are the baseline's keys for this test (see :func:`baseline_key`): known findings
+    neither fail nor warn. ``budget_file`` names the budgets file when ``max_queries`` came from
+    it; ``record`` records the call even without a budget or N+1 mode (to write one).
     """
 
     name: str
@@ -92,6 +102,9 @@ class CallChecks:
     nplusone: NPlusOneMode = "off"
     counter: QueryCounter | None = None
     allowed: tuple[Allowance, ...] = ()
+    known: frozenset[str] = frozenset()
+    budget_file: str = ""
+    record: bool = False
 
 
 @dataclass
@@ -109,7 +122,8 @@ class CallWatch:
     _ended: bool = False
 
     def __enter__(self) -> CallWatch:
-        if self.checks.max_queries is not None or self.checks.nplusone != "off":
+        checks = self.checks
+        if checks.max_queries is not None or checks.nplusone != "off" or checks.record:
             self.recorder = QueryRecorder(None)
             self._started.append(self.recorder.start())
             for allowance in self.checks.allowed:
@@ -150,10 +164,31 @@ class CallWatch:
         if recorder is None:
             return ""
         if checks.max_queries is not None and recorder.count > checks.max_queries:
-            return budget_failure(checks.name, recorder, checks.max_queries)
+            return budget_failure(checks.name, recorder, checks.max_queries, checks.budget_file)
         if checks.nplusone == "fail":
-            return nplusone_message(checks.name, self.findings(), "fail", self._unmatched())
+            return nplusone_message(
+                checks.name, self.findings(), "fail", self._unmatched(), checks.known
+            )
         return ""
+
+    def run(self, passed: bool) -> dict[str, Any]:
+        """What the plugin's end of run needs of this call (plain data: xdist sends it over):
+        the findings (key, text, allowed), the statement count and where the budget came from.
+        """
+        checks = self.checks
+        source = (
+            "file" if checks.budget_file else "marker" if checks.max_queries is not None else ""
+        )
+        return {
+            "findings": [
+                [baseline_key(finding), str(finding), finding.allowed, _site(finding)]
+                for finding in self.findings()
+            ],
+            "count": self.recorder.count if self.recorder is not None else 0,
+            "source": source,
+            "passed": passed,
+            "warn": checks.nplusone == "warn",
+        }
 
     def allowed(self) -> tuple[Finding, ...]:
         """The allowed findings, in ``warn`` and ``fail`` mode (the plugin's summary lists them)."""
@@ -172,20 +207,24 @@ class CallWatch:
     def warn(self) -> None:
         """Emit one :class:`NPlusOneWarning` listing the findings, in ``warn`` mode."""
         if self.recorder is not None and self.checks.nplusone == "warn":
-            message = nplusone_message(self.checks.name, self.findings(), "warn")
+            checks = self.checks
+            message = nplusone_message(checks.name, self.findings(), "warn", (), checks.known)
             if message:
                 # Attributed to the test, so the warnings summary points at the test's file.
                 filename, lineno = self.checks.location
                 warnings.warn_explicit(message, NPlusOneWarning, filename, lineno)
 
 
-def budget_failure(name: str, recorder: QueryRecorder, limit: int) -> str:
-    """The ``querybench_max_queries`` failure: the recorder's budget message, as a marker's."""
+def budget_failure(name: str, recorder: QueryRecorder, limit: int, budget_file: str = "") -> str:
+    """The ``querybench_max_queries`` failure: the recorder's budget message, as a marker's
+    (or, for a budget of the budgets file, naming the file)."""
     noun = "statement" if limit == 1 else "statements"
+    accept = f"@pytest.mark.querybench_max_queries({recorder.count})"
+    if budget_file:
+        accept = f'"{name}" = {recorder.count} in {budget_file} (the budget set there)'
     head = (
         f"{name}: expected at most {limit} {noun}, got {recorder.count}. Remove the extra "
-        f"statements (fixes below), or accept them with "
-        f"@pytest.mark.querybench_max_queries({recorder.count})."
+        f"statements (fixes below), or accept them with {accept}."
     )
     # The recorder's message lists statements, duplicates and findings; its head line names
     # assert_max_queries, which a marker user did not write, so it is replaced.
@@ -194,15 +233,20 @@ def budget_failure(name: str, recorder: QueryRecorder, limit: int) -> str:
 
 
 def nplusone_message(
-    name: str, findings: Sequence[Finding], mode: NPlusOneMode, unmatched: Sequence[str] = ()
+    name: str,
+    findings: Sequence[Finding],
+    mode: NPlusOneMode,
+    unmatched: Sequence[str] = (),
+    known: frozenset[str] = frozenset(),
 ) -> str:
     """The N+1 findings of a test as one message, or '' when none is left unallowed.
 
-    ``unmatched`` are ``allow_nplusone`` patterns that allowed nothing, named in the message.
+    ``unmatched`` are ``allow_nplusone`` patterns that allowed nothing, named in the message;
+    findings whose key is in ``known`` (the baseline's) do not count and are marked so.
     """
     # Allowed findings do not fail the test, but stay listed (with their reason) beside
     # those that do.
-    failing = [finding for finding in findings if not finding.allowed]
+    failing = [f for f in findings if not f.allowed and baseline_key(f) not in known]
     if not failing:
         return ""
     count = len(failing)
@@ -210,7 +254,10 @@ def nplusone_message(
     lines = [
         f"{name}: {count} N+1 {'pattern' if count == 1 else 'patterns'} "
         f"(--querybench-nplusone={mode}):",
-        *(f"  - {finding}" for finding in findings),
+        *(
+            f"  - {'[in the baseline] ' if baseline_key(finding) in known else ''}{finding}"
+            for finding in findings
+        ),
     ]
     if unmatched:
         shown = ", ".join(map(repr, unmatched))
@@ -222,6 +269,30 @@ def nplusone_message(
         f'@pytest.mark.querybench_allow_nplusone({patterns}, reason="...").'
     )
     return "\n".join(lines)
+
+
+def baseline_key(finding: Finding) -> str:
+    """A finding's key in the N+1 baseline: ``kind:subject@file::function``, no line number."""
+    subject = finding.id.split("@", 1)[0]
+    site = finding.callsite
+    if site is None:
+        return f"{subject}@?"
+    function = site.function
+    # Python 3.11 runs a comprehension in a function of its own, 3.12 inlines it: one key for both
+    while function.endswith(_COMPREHENSIONS):
+        function = function.rsplit(".<locals>.", 1)[0] if ".<locals>." in function else "?"
+    return f"{subject}@{display_path(site.filename).replace(os.sep, '/')}::{function}"
+
+
+def _site(finding: Finding) -> list[Any]:
+    """``[path, line]`` of a finding's call site, the path relative and with ``/``."""
+    site = finding.callsite
+    if site is None:
+        return ["", 0]
+    return [display_path(site.filename).replace(os.sep, "/"), site.lineno]
+
+
+_COMPREHENSIONS = ("<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>")
 
 
 def _pattern(finding: Finding) -> str:

@@ -12,7 +12,11 @@
 - option ``--querybench-prove={on,off}`` (ini ``querybench_prove``), ``on`` by default: a test
   failing for N+1 findings (or over budget with findings) is re-run under ``prove_fix`` and
   its failure message ends with the proof, or why the fix is not proven;
-- with pytest-benchmark, a recorded test's benchmark gets ``extra_info["queries"]``.
+- with pytest-benchmark, a recorded test's benchmark gets ``extra_info["queries"]``;
+- ``--querybench-baseline=FILE`` (known findings pass, new ones fail, fixed ones are listed:
+  :mod:`querybench.plugin_baseline`), ``--querybench-budgets=FILE`` (budgets per test, written
+  and lowered on request: :mod:`querybench.plugin_ratchet`), ``--querybench-sarif=FILE``
+  (:mod:`querybench.plugin_sarif`); their end of run is :mod:`querybench.plugin_endofrun`.
 
 The short names ``max_queries`` and ``allow_nplusone`` are aliases, ours only while no other
 plugin (pytest-querycount, pytest-queryguard, a conftest, the ini file) registers a marker of
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
+from querybench import plugin_baseline, plugin_endofrun, plugin_ratchet, plugin_sarif
 from querybench.plugin_fixtures import query_counter
 from querybench.plugin_markers import (
     ALLOW_MARKER,
@@ -57,6 +62,8 @@ class Settings:
 
     nplusone: NPlusOneMode
     prove: bool
+    record: bool = False
+    """Record every test (a baseline or budgets file is being written)."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +73,17 @@ class Marks:
     max_queries: int | None
     nplusone: NPlusOneMode
     allowed: tuple[tuple[str, str], ...]
+    budget_file: str = ""
+    known: frozenset[str] = frozenset()
+    record: bool = False
 
 
 SETTINGS = pytest.StashKey[Settings]()
 MARKS = pytest.StashKey[Marks]()
 ALLOWED = pytest.StashKey[list[str]]()
 """A test's allowed findings, as lines of the summary."""
+RUN = pytest.StashKey[dict[str, Any]]()
+"""A recorded test's run data (see ``CallWatch.run``), for its call report."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -104,6 +116,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "Re-run a test that fails for N+1 findings to prove the fix: on (default) or off.",
         default="on",
     )
+    plugin_baseline.add_options(group, parser)
+    plugin_ratchet.add_options(group, parser)
+    plugin_sarif.add_options(group)
 
 
 def _setting(config: pytest.Config, name: str, choices: Sequence[str]) -> str:
@@ -123,7 +138,19 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     mode = _setting(config, "querybench_nplusone", NPLUSONE_MODES)
     prove = _setting(config, "querybench_prove", PROVE_MODES) == "on"
-    config.stash[SETTINGS] = Settings(nplusone=cast("NPlusOneMode", mode), prove=prove)
+    baseline = plugin_baseline.configure(config)
+    budgets = plugin_ratchet.configure(config)
+    if baseline is not None:  # a baseline turns the check on; rewriting it fails nothing
+        mode = "off" if baseline.write else "fail" if mode == "off" else mode
+    plugin_sarif.configure(config)
+    record = (
+        (baseline is not None and baseline.write)
+        or (budgets is not None and budgets.write)
+        or plugin_sarif.SARIF in config.stash
+    )
+    config.stash[SETTINGS] = Settings(cast("NPlusOneMode", mode), prove, bool(record))
+    config.stash[plugin_baseline.RUNS] = {}
+    config.pluginmanager.register(plugin_endofrun.RunCollector(config), "querybench-runs")
 
 
 def _arguments(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
@@ -172,7 +199,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         allowed = _allowed_nplusone(item)
     except ValueError as error:
         pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
-    item.stash[MARKS] = Marks(max_queries=limit, nplusone=mode, allowed=allowed)
+    settings = item.config.stash[SETTINGS]
+    budget_file = ""
+    if limit is None:  # a marker wins over the budgets file
+        limit, budget_file = plugin_ratchet.budget_for(item.config, item.nodeid)
+    known = plugin_baseline.known_for(item.config, item.nodeid)
+    item.stash[MARKS] = Marks(limit, mode, allowed, budget_file, known, settings.record)
 
 
 # tryfirst: the outermost wrapper, so a peer plugin's failure raised inside (pytest-queryguard
@@ -183,7 +215,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     marks = item.stash.get(MARKS, None)
     funcargs: dict[str, Any] = getattr(item, "funcargs", {})
     counter = funcargs.get("query_counter")
-    if marks is None or (marks.max_queries is None and marks.nplusone == "off" and counter is None):
+    if marks is None or (
+        marks.max_queries is None
+        and marks.nplusone == "off"
+        and counter is None
+        and not marks.record
+    ):
         return (yield)  # nothing asked for: no import, no listener, no change
 
     from querybench.plugin_recording import CallChecks, CallWatch, CountingBenchmark
@@ -197,6 +234,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         nplusone=marks.nplusone,
         counter=counter,
         allowed=tuple(Allowance(pattern, reason) for pattern, reason in marks.allowed),
+        known=marks.known,
+        budget_file=marks.budget_file,
+        record=marks.record,
     )
     benchmark: CountingBenchmark | None = None
     watch = CallWatch(checks)
@@ -221,6 +261,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         benchmark.record()
     _keep_allowed(item, watch)
     failure = watch.failure()
+    if watch.recorder is not None:
+        item.stash[RUN] = watch.run(passed=not failure)
     if failure:
         pytest.fail(_with_proof(item, watch, failure), pytrace=False)
     watch.warn()
@@ -253,11 +295,20 @@ def pytest_runtest_makereport(
     lines = item.stash.get(ALLOWED, None)
     if lines and report.when == "call":
         report.user_properties.append((ALLOWED_PROPERTY, lines))
+    run = item.stash.get(RUN, None)
+    if run is not None and report.when == "call":
+        report.user_properties.append((plugin_baseline.RUN_PROPERTY, run))
     return report
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the files the run asked for: baseline, budgets, SARIF (in one process only)."""
+    plugin_endofrun.finish(session.config)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """List every allowed finding of the run with its reason: allowed is never silent."""
+    """List every allowed finding of the run with its reason (allowed is never silent), then
+    warn mode's findings, the baseline's, the budgets' and the SARIF file's sections."""
     lines = [
         line
         for reports in terminalreporter.stats.values()
@@ -267,7 +318,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         if name == ALLOWED_PROPERTY and isinstance(value, list)
         for line in value
     ]
-    if lines:
-        terminalreporter.write_sep("=", "querybench: allowed N+1 findings")
-        for line in sorted(lines):  # by test: xdist workers report in any order
-            terminalreporter.write_line(str(line))
+    # by test: xdist workers report in any order
+    plugin_endofrun.section(
+        terminalreporter, "querybench: allowed N+1 findings", sorted(map(str, lines))
+    )
+    plugin_endofrun.summarise(terminalreporter)

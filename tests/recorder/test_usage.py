@@ -4,13 +4,24 @@ joined collections side by side are flagged with their rows per parent."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from library_models import Book, N, Writer
-from sqlalchemy import inspect, select
+from sqlalchemy import ForeignKey, create_engine, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.orm import Session, joinedload, selectinload, subqueryload
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    joinedload,
+    mapped_column,
+    relationship,
+    selectinload,
+    subqueryload,
+)
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from querybench import CartesianLoad, EagerLoadUsage, count_queries
@@ -150,3 +161,71 @@ def test_usage_needs_track_usage(library: Engine) -> None:
     assert queries.usage is None
     with pytest.raises(RuntimeError, match=r"count_queries\(bind, track_usage=True\)"):
         queries.unused_eager_loads()
+
+
+class _MappedBase(DeclarativeBase):
+    """A mapping whose relationships are eager by configuration, not by option."""
+
+
+class Shelf(_MappedBase):
+    """Two collections, both joined by the mapping."""
+
+    __tablename__ = "usage_shelf"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    boxes: Mapped[list[Box]] = relationship(lazy="joined", order_by="Box.id")
+    labels: Mapped[list[Label]] = relationship(lazy="joined", order_by="Label.id")
+
+
+class Box(_MappedBase):
+    """On a shelf."""
+
+    __tablename__ = "usage_box"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelf_id: Mapped[int] = mapped_column(ForeignKey("usage_shelf.id"))
+
+
+class Label(_MappedBase):
+    """On a shelf."""
+
+    __tablename__ = "usage_label"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelf_id: Mapped[int] = mapped_column(ForeignKey("usage_shelf.id"))
+
+
+@pytest.fixture
+def one_shelf(tmp_path: Path) -> Iterator[Engine]:
+    """One shelf with one box and one label: nothing to multiply."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'shelf.db'}")
+    _MappedBase.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add_all([Shelf(id=1), Box(shelf_id=1), Label(shelf_id=1)])
+        session.commit()
+    yield engine
+    engine.dispose()
+
+
+def test_eager_loads_of_the_mapping_say_to_change_the_relationship(one_shelf: Engine) -> None:
+    with Session(one_shelf) as session, count_queries(one_shelf, track_usage=True) as queries:
+        (shelf,) = session.scalars(select(Shelf)).unique().all()
+        assert shelf.id == 1
+    unused = {usage.relationship: usage for usage in queries.unused_eager_loads()}
+    assert unused["Shelf.boxes"].configured
+    assert str(unused["Shelf.boxes"]).endswith(
+        ": unused, its one parent did not read it; the relationship loads it eagerly "
+        '(relationship(lazy="joined")): set lazy="select" on Shelf.boxes and ask for it where '
+        "it is read, or override it on this query with lazyload(Shelf.boxes)"
+    )
+    (cartesian,) = queries.cartesian_loads()
+    assert str(cartesian).endswith(
+        ": 1 row for 1 parent (no more than one row per parent with this data, but the rows "
+        "multiply as the collections grow); load all but one of them with selectinload"
+    )
+    assert "cartesian product" not in str(cartesian)
+
+
+def test_an_option_of_the_query_is_not_the_mapping(library: Engine) -> None:
+    with Session(library) as session, count_queries(library, track_usage=True) as queries:
+        session.scalars(select(Writer).options(selectinload(Writer.books))).all()
+    (unused,) = queries.unused_eager_loads()
+    assert not unused.configured
+    assert "drop the option" in str(unused)

@@ -66,8 +66,8 @@ CASES = {
     "unknown-scenario": Case(
         (*RUN, "-k", "get_paymnts_by_status", "--out", "{tmp}/out"),
         "querybench: error: unknown scenario 'get_paymnts_by_status'; did you mean"
-        " PaymentRepository.get_payments_by_status, PaymentRepository.get_user_payments_by_status,"
-        " PaymentRepository.get_payment_by_stripe_id?",
+        " routes.get_payments_by_status, PaymentRepository.get_payments_by_status,"
+        " PaymentRepository.get_user_payments_by_status?",
     ),
     "malformed-url": Case(
         (*RUN, "--db", "postgresql://bench@127.0.0.1:fivefourthreetwo/bench", "--out", "{tmp}/o"),

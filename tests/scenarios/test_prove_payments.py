@@ -36,6 +36,11 @@ PROVEN = {
     ("PaymentRepository.get_payments_by_status", 100): "joinedload(Payment.user)",
     ("PaymentRepository.get_recent_payments_with_users", 10): "joinedload(Payment.user)",
     ("PaymentRepository.get_recent_payments_with_users", 100): "joinedload(Payment.user)",
+    # The routes calling those methods: the same proof through the HTTP stack.
+    ("routes.get_active_users_with_payments", 10): "selectinload(User.payments)",
+    ("routes.get_active_users_with_payments", 100): "selectinload(User.payments)",
+    ("routes.get_payments_by_status", 10): "joinedload(Payment.user)",
+    ("routes.get_payments_by_status", 100): "joinedload(Payment.user)",
 }
 # Row-by-row INSERTs: a finding that no loader option fixes.
 CODE_CHANGE = {("QueryHelper.create", 10), ("QueryHelper.create", 100)}

@@ -26,21 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import orm
-from sqlalchemy.orm import Mapper, RelationshipProperty
-from sqlalchemy.orm.interfaces import MANYTOMANY
+from sqlalchemy.orm import Mapper
 
 from querybench.recorder.detection import Finding
+from querybench.recorder.links import Link, LinkDeriver, link_code, loader_for
 from querybench.recorder.statement import CallSite, Origin, Statement
-from querybench.recorder.tagging import relationship_name
 
 __all__ = ["Chain", "Derivation", "DerivedOption", "Link", "derive_options", "loader_for"]
-
-_BY_STRATEGY = {
-    "joined": "joinedload",
-    "selectin": "selectinload",
-    "subquery": "subqueryload",
-    "immediate": "immediateload",
-}
 
 ChainKey = tuple[str, ...]
 """``("lazy", relationship, parent)`` or ``("column", object)``, as origins name them."""
@@ -56,10 +48,6 @@ class Chain:
     path: tuple[Any, ...]
 
 
-Link = tuple[str, type[Any], str]
-"""One step of an option: the loader function's name, the class, the attribute."""
-
-
 @dataclass(frozen=True, slots=True)
 class DerivedOption:
     """A loader option for the ORM SELECTs of ``root`` run at ``site`` (any site when None)."""
@@ -72,9 +60,7 @@ class DerivedOption:
     @property
     def code(self) -> str:
         """The option as a user would write it: ``selectinload(A.b).joinedload(B.c)``."""
-        (loader, cls, key), *rest = self.links
-        text = f"{loader}({cls.__name__}.{key})"
-        return text + "".join(f".{loader}({cls.__name__}.{key})" for loader, cls, key in rest)
+        return link_code(self.links)
 
     def build(self) -> Any:
         """The option itself, ready for ``Select.options()``."""
@@ -93,43 +79,11 @@ class Derivation:
     unfixable: tuple[str, ...]
 
 
-def loader_for(prop: RelationshipProperty[Any]) -> str:
-    """``joinedload`` for a scalar relationship; ``selectinload`` for a collection, many-to-many."""
-    return "selectinload" if prop.uselist or prop.direction is MANYTOMANY else "joinedload"
-
-
 def _column_target(origin: Origin) -> str:
     """A column load's target, written as :mod:`detection` writes it."""
     name = origin.entity.__name__ if origin.entity is not None else "?"
     attributes = origin.attributes
     return f"{name}.{attributes[0]}" if len(attributes) == 1 else f"{name}({', '.join(attributes)})"
-
-
-class _Deriver:
-    """Turns chains into links, remembering how each relationship was loaded in the first run."""
-
-    def __init__(self, statements: Sequence[Statement]):
-        self.lazy = {s.origin.relationship for s in statements if s.origin.kind == "lazy_load"}
-        self.eager = {
-            s.origin.relationship: s.origin.detail or "selectin"
-            for s in statements
-            if s.origin.kind == "eager_load"
-        }
-
-    def links(self, path: tuple[Any, ...], lazy_end: bool) -> list[Link] | None:
-        """The loader links along ``path``; None when it runs through an aliased entity."""
-        links: list[Link] = []
-        for index in range(1, len(path), 2):
-            entity, prop = path[index - 1], path[index]
-            if not isinstance(entity, Mapper) or not isinstance(prop, RelationshipProperty):
-                return None
-            name = relationship_name(prop)
-            if (lazy_end and index == len(path) - 1) or name in self.lazy:
-                loader = loader_for(prop)
-            else:  # loaded eagerly already: keep its strategy (joined when it ran no statement)
-                loader = _BY_STRATEGY.get(self.eager.get(name, "joined"), "joinedload")
-            links.append((loader, entity.class_, prop.key))
-        return links
 
 
 def _explain(finding: Finding) -> str:
@@ -161,7 +115,7 @@ def derive_options(
     ``chains`` maps each lazy or column load of ``statements`` to how its object was reached
     (see :class:`Chain`); :func:`querybench.prove_fix` collects them while the code runs.
     """
-    deriver = _Deriver(statements)
+    deriver = LinkDeriver(statements)
     wanted: dict[tuple[CallSite | None, type[Any]], dict[tuple[Link, ...], list[str]]] = {}
     unfixable: list[str] = []
     for finding in findings:
@@ -200,7 +154,7 @@ def _place(
     finding: Finding,
     keys: list[tuple[ChainKey, tuple[str, ...]]],
     chains: Mapping[ChainKey, Chain],
-    deriver: _Deriver,
+    deriver: LinkDeriver,
     wanted: dict[tuple[CallSite | None, type[Any]], dict[tuple[Link, ...], list[str]]],
 ) -> str:
     """Add the finding's options to ``wanted``; a reason when it cannot place any."""

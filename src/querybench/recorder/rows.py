@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 from querybench.recorder.callsite import callsite_of
+from querybench.recorder.provenance import run_of
 from querybench.recorder.statement import Statement
 from querybench.recorder.tagging import origin_of
 
@@ -58,8 +59,9 @@ def count_fetched_rows(cursor: sqlite3.Cursor) -> RowCount:
     ROW_TAG,  # the tag of a load for one object, taken on the spot; else None
     ROW_OPTIONS,  # the execution options: the ORM's loader state rides in them
     ROW_COMPILED,
+    ROW_RUN,  # the ORM's run id counter as peeked (provenance.peek_run); None if unreadable
     ROW_ERROR,  # only in the row of a statement that failed: the exception's class name
-) = range(11)
+) = range(12)
 
 
 def _rows(rows: int | RowCount | None) -> int | None:
@@ -83,4 +85,5 @@ def to_statement(row: Row) -> Statement:
         callsite=None if code is None else callsite_of(code, offset),
         origin=origin_of(row[ROW_TAG], row[ROW_OPTIONS], flushing, row[ROW_COMPILED]),
         error=row[ROW_ERROR] if len(row) > ROW_ERROR else None,
+        run=run_of(row[ROW_RUN]),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from querybench.recorder.fingerprint import Kind, fingerprint, statement_kind
@@ -15,6 +15,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "CallSite",
     "Kind",
+    "LoadedBy",
     "Origin",
     "OriginKind",
     "Statement",
@@ -52,6 +53,17 @@ class CallSite:
 
 
 @dataclass(frozen=True, slots=True)
+class LoadedBy:
+    """How the object a lazy or column load ran for had been loaded: the ORM's run id of the
+    query that loaded it (None: unknown), its load path from that query's entity (mappers and
+    relationships alternating), and the relationship being loaded now (None: columns)."""
+
+    run: int | None
+    path: tuple[Any, ...]
+    relationship: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Why a statement ran, as the ORM told it (``do_orm_execute``) or the unit of work implies.
 
@@ -77,6 +89,8 @@ class Origin:
     detail: str | None = None
     parent: str | None = None
     attributes: tuple[str, ...] = ()
+    loaded_by: LoadedBy | None = field(default=None, compare=False, repr=False)
+    """For a lazy or column load: how its object had been loaded (see :class:`LoadedBy`)."""
 
     def __str__(self) -> str:
         if self.kind == "lazy_load":
@@ -112,6 +126,9 @@ class Statement:
     callsite: CallSite | None
     origin: Origin
     error: str | None = None
+    run: int | None = field(default=None, compare=False, repr=False)
+    """The ORM's run id of the query context that loaded this statement's rows (ORM statements
+    only): objects loaded by it carry the same id, which ties them back to this statement."""
 
     @property
     def duration(self) -> float:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import ORMExecuteState, RelationshipProperty
 
-from querybench.recorder.statement import Origin
+from querybench.recorder.statement import LoadedBy, Origin
 
 LOAD_OPTIONS_KEY = "_sa_orm_load_options"
 """The execution option in which the ORM passes its load options down to the connection."""
@@ -61,7 +61,16 @@ def column_load_tag(load_options: Any, compiled: Any) -> Tag | None:
         detail = "expired"
     else:
         detail = "deferred"
-    return ("column_load", refreshed.class_, detail, tuple(sorted(only or ())), refreshed.identity)
+    # the object's run id and load path still say which query loaded it: this load overwrites them
+    return (
+        "column_load",
+        refreshed.class_,
+        detail,
+        tuple(sorted(only or ())),
+        refreshed.identity,
+        refreshed.runid,
+        refreshed.load_path,
+    )
 
 
 def relationship_tag(path: Any, parent: Any, execution_options: Mapping[Any, Any]) -> Tag:
@@ -72,7 +81,8 @@ def relationship_tag(path: Any, parent: Any, execution_options: Mapping[Any, Any
     """
     prop = loaded_relationship(path)
     if parent is not None and "sa_top_level_orm_context" not in execution_options:
-        return ("lazy_load", prop, parent.class_, parent.identity)
+        # the parent's run id and load path: which query loaded it, along which path
+        return ("lazy_load", prop, parent.class_, parent.identity, parent.runid, parent.load_path)
     if parent is not None:
         return ("eager_load", prop, "immediate")
     if any(type(key) is tuple and key[0] == "orig_query" for key in execution_options):
@@ -108,6 +118,11 @@ def describe_object(cls: type[Any], identity: tuple[Any, ...] | None) -> str:
 def relationship_name(prop: RelationshipProperty[Any] | None) -> str | None:
     """``Author.posts``: a relationship as origins and findings name it."""
     return None if prop is None else f"{prop.parent.class_.__name__}.{prop.key}"
+
+
+def _path_of(registry: Any) -> tuple[Any, ...]:
+    """A load path's elements (mappers and relationships alternating), () when unknown."""
+    return tuple(getattr(registry, "path", ()) or ())
 
 
 _query_origins: dict[type[Any], Origin] = {}
@@ -150,6 +165,7 @@ def origin_of(
                 collection=prop.uselist if prop is not None else None,
                 detail="lazy",
                 parent=describe_object(cls, identity),
+                loaded_by=LoadedBy(tag[4], _path_of(tag[5]), prop),
             )
         if tag[0] == "eager_load":
             prop = tag[1]
@@ -167,6 +183,7 @@ def origin_of(
             detail=detail,
             parent=describe_object(cls, identity),
             attributes=attributes,
+            loaded_by=LoadedBy(tag[5], _path_of(tag[6]), None),
         )
     if flushing:
         return _FLUSH

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from querybench.recorder.callsite import NOTHING_TO_CHECK, Probe, find_caller, find_path
 from querybench.recorder.fingerprint import is_transaction_control
+from querybench.recorder.provenance import RunCounter as _RUNS
 from querybench.recorder.rows import Row, SqliteCursor, count_fetched_rows
 from querybench.recorder.tagging import LOAD_OPTIONS_KEY, column_load_tag, loader_tag
 
@@ -192,6 +193,7 @@ class CursorTap(Tap):
             else _tag_now(load, options, compiled),
             options,
             compiled,
+            None if _RUNS is None else repr(_RUNS),  # provenance.peek_run: every statement
         )
         transaction = text[1]
         for recorder in recorders:
@@ -228,6 +230,7 @@ class CursorTap(Tap):
             None if load is None else _tag_now(load, options, context.compiled),
             options,
             context.compiled,
+            None,
             type(error_context.original_exception).__name__,
         )
         for recorder in recorders:

@@ -19,13 +19,15 @@ Pair = tuple[Any, str]
 @dataclass(frozen=True, slots=True)
 class EagerLoadUsage:
     """One eager load (relationship, strategy, call site): how many objects it filled, and how
-    many of those had the relationship read afterwards."""
+    many of those had the relationship read afterwards. ``configured`` is True when the strategy
+    is the relationship's own (``relationship(lazy="joined")``): no option to drop then."""
 
     relationship: str
     strategy: str
     callsite: CallSite | None
     parents: int
     touched: int
+    configured: bool = False
 
     @property
     def share(self) -> float:
@@ -41,11 +43,24 @@ class EagerLoadUsage:
         where = f" at {self.callsite}" if self.callsite else ""
         head = f"{self.strategy} eager load of {self.relationship}{where}"
         if self.unused:
+            none = f"none of its {self.parents} parents"
+            if self.parents == 1:
+                none = "its one parent did not"
+            if self.configured:
+                name = self.relationship
+                return (
+                    f"{head}: unused, {none} read it; the relationship loads it eagerly "
+                    f'(relationship(lazy="{self.strategy}")): set lazy="select" on {name} and '
+                    f"ask for it where it is read, or override it on this query with "
+                    f"lazyload({name})"
+                )
             return (
-                f"{head}: unused, none of its {self.parents} parents read it; drop the option, "
-                "or load the relationship where it is read"
+                f"{head}: unused, {none} read it; drop the option, or load the relationship "
+                "where it is read"
             )
-        return f"{head}: {self.touched} of {self.parents} parents read it ({self.share:.0%})"
+        return (
+            f"{head}: {self.touched} of {_count(self.parents, 'parent')} read it ({self.share:.0%})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +79,28 @@ class CartesianLoad:
 
     def __str__(self) -> str:
         where = f" at {self.callsite}" if self.callsite else ""
-        return (
+        head = (
             f"joined eager loads of {' and '.join(self.relationships)} in one statement{where}: "
-            f"{self.rows} rows for {self.parents} parents ({self.rows_per_parent:.1f} rows per "
-            "parent, a cartesian product); load all but one of them with selectinload"
+            f"{_count(self.rows, 'row')} for {_count(self.parents, 'parent')}"
+        )
+        if self.rows <= self.parents:
+            # no collection held more than one item here: the rows did not multiply yet
+            return (
+                f"{head} (no more than one row per parent with this data, but the rows multiply "
+                "as the collections grow); load all but one of them with selectinload"
+            )
+        return (
+            f"{head} ({self.rows_per_parent:.1f} rows per parent, a cartesian product); "
+            "load all but one of them with selectinload"
         )
 
 
-GroupKey = tuple[str, str, CallSite | None]
+GroupKey = tuple[str, str, CallSite | None, bool]
+"""Relationship, strategy, call site, and whether the strategy is the relationship's own."""
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 class UsageLog:
@@ -101,9 +130,9 @@ class UsageLog:
         parents = Counter(self._filled.values())
         touched = Counter(self._filled[pair] for pair in self._touched)
         return tuple(
-            EagerLoadUsage(name, strategy, site, parents[key], touched[key])
+            EagerLoadUsage(name, strategy, site, parents[key], touched[key], configured)
             for key in parents
-            for name, strategy, site in [key]
+            for name, strategy, site, configured in [key]
         )
 
     def cartesian_loads(self) -> tuple[CartesianLoad, ...]:

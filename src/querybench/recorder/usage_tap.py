@@ -63,6 +63,9 @@ class _Window:
     eager: dict[Any, str] = field(default_factory=dict)
 
 
+_MAPPED_STRATEGY: dict[Any, str] = {False: "joined", True: "select", None: "noload"}
+"""``relationship(lazy=...)`` values that are synonyms of a strategy's name."""
+
 _window: ContextVar[_Window | None] = ContextVar("querybench_usage_window", default=None)
 _tap: UsageTap | None = None
 _tracking_classes: dict[type[Any], type[Any]] = {}
@@ -196,7 +199,8 @@ class UsageTap(Tap):
                 if key not in values or (lazy and (state, key) in lazy):
                     continue
                 strategy = eager.get(prop, "joined")
-                filled.append(((state, key), (name, strategy, site)))
+                configured = _MAPPED_STRATEGY.get(prop.lazy, prop.lazy) == strategy
+                filled.append(((state, key), (name, strategy, site, configured)))
                 if id(attribute) not in swapped:
                     self._swap(attribute)
                 if collection and strategy == "joined":

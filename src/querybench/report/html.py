@@ -21,6 +21,7 @@ from querybench.report.charts import scenario_charts, unreported_rows, without_s
 from querybench.report.compare import CellChange, compare
 from querybench.report.findings import FindingGroup, group_findings
 from querybench.report.headline import HeadlineRow, headline
+from querybench.report.per_request import request_html
 from querybench.report.spread import spread_summary
 from querybench.report.spread_table import spread_html
 from querybench.report.tables import baseline_html, claims_html, headline_html, statements_html
@@ -167,6 +168,7 @@ def render_html(results: Results, *, baseline: Results | None = None, source: st
         sections=scenario_sections(results, findings),
         spread=spread_summary(results.cells, machine_noise=results.environment.machine_noise),
         spread_table=Markup(spread_html(results.cells)),
+        per_request_table=Markup(request_html(results.cells)),
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from querybench.plans.shape import Plan
 from querybench.report.claims import claim_for
 from querybench.report.compare import CellChange
 from querybench.report.findings import FindingGroup
@@ -194,10 +195,24 @@ def statements_frame(cells: Sequence[Cell]) -> pd.DataFrame:
             row = rows.setdefault((cell.variant, group.fingerprint), {"variant": cell.variant})
             row[f"N={cell.size}"] = str(group.count)
             row["time at largest N"] = duration(group.total_seconds)
+            if group.plan is not None:  # querybench run --plans: the plan beside the statement
+                row["plan"] = _plan_text(group.plan, cell, group.fingerprint)
             row["statement (fingerprint)"] = group.fingerprint
     columns = ["variant", *(f"N={size}" for size in sizes), "time at largest N"]
+    if any("plan" in row for row in rows.values()):
+        columns.append("plan")
     frame = pd.DataFrame(list(rows.values()), columns=[*columns, "statement (fingerprint)"])
     return frame.fillna("")
+
+
+def _plan_text(plan: Plan, cell: Cell, fingerprint: str) -> str:
+    """The plan's one-line summary, then each plan finding on the statement and its advice."""
+    notes = [
+        f"{finding.kind}: {finding.model_index or finding.detail}"
+        for finding in cell.plan_findings
+        if finding.fingerprint == fingerprint
+    ]
+    return " | ".join([plan.summary(), *notes])
 
 
 def statements_html(cells: Sequence[Cell]) -> str:

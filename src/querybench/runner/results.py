@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from querybench.errors import ResultsError
+from querybench.plans.shape import IndexProof, Plan, PlanFinding, Scan
 from querybench.runner.signals import signals_held
 from querybench.runner.timing import Latency
 
@@ -46,6 +47,9 @@ class StatementGroup:
     fingerprint: str
     count: int
     total_seconds: float
+    # The statement's plan on the cell's backend (``querybench run --plans``; None otherwise,
+    # as in files written before plans existed).
+    plan: Plan | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,24 @@ class ProofRecord:
 
 
 @dataclass(frozen=True)
+class PoolRecord:
+    """How a cell (or a load run) used its engine's connection pool (runner/pool.py).
+
+    ``wait_seconds`` is the total time spent getting connections from the pool, the opening
+    of new ones included; ``peak_overflow`` the most connections open beyond ``pool_size``;
+    ``timeouts`` the checkouts that gave up after ``pool_timeout``.
+    """
+
+    checkouts: int
+    connections_opened: int
+    wait_seconds: float
+    max_wait_seconds: float
+    timeouts: int
+    peak_overflow: int
+    peak_checked_out: int
+
+
+@dataclass(frozen=True)
 class Cell:
     """One scenario x variant x size x backend: its exact counts and its latency."""
 
@@ -84,6 +106,15 @@ class Cell:
     status: str = "ok"
     error: str = ""
     proof: ProofRecord | None = None
+    # The suite the scenario belongs to ('' in files written before suites existed).
+    suite: str = ""
+    # Issue 18: the recorded call's pool use; the body size of a route scenario's response.
+    pool: PoolRecord | None = None
+    response_bytes: int | None = None
+    # With --plans: what the plans show (querybench.plans.findings) and, with --prove-indexes,
+    # each advised index measured without and with it.
+    plan_findings: tuple[PlanFinding, ...] = ()
+    index_proofs: tuple[IndexProof, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -120,6 +151,8 @@ class Environment:
     # CV of a CPU-bound control loop timed as cells are, before the first cell (None: not
     # measured, as in files written before it existed); see runner.timing.machine_noise.
     machine_noise: float | None = None
+    # The suites measured, in run order (empty in files written before suites existed).
+    suites: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,10 +209,15 @@ _NESTED: dict[str, type[Any]] = {
     "Latency": Latency,
     "FindingRecord": FindingRecord,
     "ProofRecord": ProofRecord,
+    "PoolRecord": PoolRecord,
     "StatementGroup": StatementGroup,
     "BackendInfo": BackendInfo,
     "Environment": Environment,
     "Cell": Cell,
+    "Plan": Plan,
+    "Scan": Scan,
+    "PlanFinding": PlanFinding,
+    "IndexProof": IndexProof,
 }
 _SCALARS: dict[str, tuple[type, ...]] = {
     "str": (str,),

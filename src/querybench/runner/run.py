@@ -3,7 +3,8 @@
 Each cell is measured twice over: once inside a recorder, for the exact statement count, rows
 and findings; then timed without any recorder, so recording never pollutes the latency. A cell
 that raises is kept as a failed cell with its message, and the run goes on. A variant whose
-result differs from the naive variant's is failed too: paired variants must agree. A cell
+result differs from its scenario's reference variant's (``naive`` if it has one, else the first
+declared) is failed too: paired variants must agree. A cell
 that loses its database connection fails, and the run waits for the server before going on.
 """
 
@@ -11,15 +12,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from querybench.plans.shape import IndexProof, PlanFinding
 from querybench.recorder import QueryRecorder, count_queries
 from querybench.runner.backends import Backend
+from querybench.runner.pool import watch_pool
 from querybench.runner.prove_cells import prove_naive
 from querybench.runner.results import Cell, FindingRecord, StatementGroup
 from querybench.runner.timing import TimingPolicy, measure
@@ -52,12 +55,14 @@ def plan(
     pattern: str | None = None,
     variants: Sequence[str] | None = None,
 ) -> list[CellPlan]:
-    """The cells of a run, in the order they are measured (naive first in each group)."""
+    """The cells of a run, in the order they are measured (the reference variant first)."""
     chosen = registry.select(pattern)
     cells = []
     for backend in backends:
         for scenario in chosen:
-            names = [v for v in scenario.variants if variants is None or v in variants]
+            first = scenario.reference
+            ordered = [first, *(v for v in scenario.variants if v != first)]
+            names = [v for v in ordered if variants is None or v in variants]
             for size in scenario.sizes_in(sizes):
                 cells += [CellPlan(scenario, name, size, backend) for name in names]
     return cells
@@ -102,10 +107,22 @@ def rows_fetched(recorder: QueryRecorder) -> int:
     return sum(statement.rows or 0 for statement in recorder.statements)
 
 
-def measure_cell(
-    cell: CellPlan, policy: TimingPolicy, reference: dict[tuple[str, int, str], object]
-) -> Cell:
-    """Record, check against the naive result, then time one cell; failures become failed cells."""
+@dataclass(frozen=True)
+class PlanOptions:
+    """``--plans`` (plans and plan findings per cell) and ``--prove-indexes`` (measure each
+    advised index once per backend); see :mod:`querybench.plans.cells`."""
+
+    prove_indexes: bool = False
+    proven: set[tuple[str, str, tuple[str, ...]]] = field(default_factory=set)
+
+
+References = dict[tuple[str, int, str], tuple[str, object]]
+"""The first result measured for each scenario, size and backend, and the variant that gave it."""
+
+
+def measure_cell(cell: CellPlan, policy: TimingPolicy, reference: References) -> Cell:
+    """Record, check against the reference result, then time one cell; failures become failed
+    cells."""
     try:
         return _measured(cell, policy, reference)
     except Exception as error:  # a failing scenario must not stop the run (Interrupted does)
@@ -120,7 +137,10 @@ def _failed(cell: CellPlan, reason: str) -> Cell:
 
 
 def _measured(
-    cell: CellPlan, policy: TimingPolicy, reference: dict[tuple[str, int, str], object]
+    cell: CellPlan,
+    policy: TimingPolicy,
+    reference: References,
+    plans: PlanOptions | None = None,
 ) -> Cell:
     """``measure_cell`` without the safety net: whatever the cell raises propagates."""
     engine = cell.backend.engine
@@ -131,12 +151,22 @@ def _measured(
     def body(session: Session) -> object:
         return variant.run(session, inputs)
 
-    recorder, result = record(engine, body)
+    with watch_pool(engine) as pool:
+        recorder, result = record(engine, body)
     key = (cell.scenario.name, cell.size, cell.backend.label)
-    expected = reference.setdefault(key, result)
+    first, expected = reference.setdefault(key, (cell.variant, result))
     if result != expected:
-        raise AssertionError("its result differs from the naive variant's")
+        raise AssertionError(f"its result differs from the {first} variant's")
+    groups = list(_groups(recorder))
+    findings: tuple[PlanFinding, ...] = ()
+    proofs: tuple[IndexProof, ...] = ()
+    if plans is not None:  # after the recorded pass, before the timed rounds: never inside one
+        from querybench.plans.cells import prove_findings, with_plans
+
+        groups, findings = with_plans(engine, recorder, groups)
     latency = measure(engine, body, policy)
+    if plans is not None and plans.prove_indexes:
+        proofs = prove_findings(engine, body, findings, policy, plans.proven)
     return Cell(
         cell.scenario.name,
         cell.variant,
@@ -146,8 +176,12 @@ def _measured(
         rows=rows_fetched(recorder),
         latency=latency,
         findings=_findings(recorder),
-        statements=_groups(recorder),
+        statements=tuple(groups),
         proof=prove_naive(cell.variant, engine, body, recorder),
+        pool=pool.record(),
+        response_bytes=getattr(result, "response_bytes", None),  # a route's response body
+        plan_findings=tuple(findings),
+        index_proofs=tuple(proofs),
     )
 
 
@@ -189,6 +223,7 @@ def run_cells(
     on_cell: Callable[[CellPlan, Cell], None] | None = None,
     *,
     reconnect_seconds: float = RECONNECT_SECONDS,
+    plans: PlanOptions | None = None,
 ) -> Iterator[Cell]:
     """Measure cells in order, yielding each as soon as it is done.
 
@@ -197,12 +232,12 @@ def run_cells(
     costs the cell it hit, not every cell until the server is back. A server that stays away
     is not waited for again until one of its cells succeeds.
     """
-    reference: dict[tuple[str, int, str], object] = {}
+    reference: References = {}
     gone: set[str] = set()
     for cell in cells:
         engine = cell.backend.engine
         try:
-            measured = _measured(cell, policy, reference)
+            measured = _measured(cell, policy, reference, plans)
         except Exception as error:  # a failing scenario must not stop the run (Interrupted does)
             measured = _failed(cell, failure_reason(error, engine))
             waited_in_vain = (

@@ -1,0 +1,60 @@
+"""What the database holds for the tables a statement reads: size class, keys and indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection
+
+DEFAULT_THRESHOLD = 1000
+"""Rows from which a full scan of a table is worth a finding."""
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """One table: whether it holds at least ``threshold`` rows, its key, its indexes' columns."""
+
+    name: str
+    large: bool
+    primary_key: tuple[str, ...]
+    indexes: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def covered(self, columns: tuple[str, ...]) -> bool:
+        """Whether an index (primary key and unique constraints included) starts with
+        ``columns``: the planner had that index and chose not to use it, or used it."""
+        keys = [self.primary_key, *(cols for _name, cols in self.indexes)]
+        return any(key[: len(columns)] == columns for key in keys if key)
+
+
+def inventory(
+    conn: Connection, tables: set[str], *, threshold: int = DEFAULT_THRESHOLD
+) -> dict[str, TableInfo]:
+    """:class:`TableInfo` of each of ``tables`` present in the database (others are left out).
+
+    Size is counted up to ``threshold`` rows only, so a huge table costs no full count.
+    """
+    inspector = sa.inspect(conn)
+    found: dict[str, TableInfo] = {}
+    for name in sorted(tables):
+        try:
+            if not inspector.has_table(name):
+                continue
+            primary = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())
+            indexes = [
+                (str(ix["name"]), tuple(str(c) for c in ix["column_names"] if c is not None))
+                for ix in inspector.get_indexes(name)
+            ]
+            indexes += [
+                (str(uq["name"]), tuple(uq["column_names"]))
+                for uq in inspector.get_unique_constraints(name)
+            ]
+            quoted = conn.dialect.identifier_preparer.quote(name)
+            count = conn.exec_driver_sql(
+                f"SELECT count(*) FROM (SELECT 1 FROM {quoted} LIMIT {int(threshold)}) AS sample"
+            ).scalar_one()
+        except exc.DBAPIError:  # a view, a table we may not read: no advice on it
+            continue
+        found[name] = TableInfo(name, count >= threshold, primary, tuple(indexes))
+    return found
