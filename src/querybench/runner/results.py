@@ -84,6 +84,9 @@ class Cell:
     status: str = "ok"
     error: str = ""
     proof: ProofRecord | None = None
+    # Bytes of the values the statements fetched, where the driver lets them be seen (SQLite
+    # through its row factory); None: not measured. Deterministic, like ``queries``.
+    bytes: int | None = None
 
     @property
     def key(self) -> tuple[str, str, int, str]:
