@@ -255,7 +255,7 @@ def check(
     help="Paired rounds per cell (A, B then B, A, ...).",
 )  # fmt: skip
 @click.option(
-    "--round-time", type=click.FloatRange(min=0, min_open=True), default=0.01,
+    "--round-time", type=click.FloatRange(min=0, min_open=True), default=0.005,
     show_default=True, metavar="S", help="Seconds one round lasts (calls are repeated).",
 )  # fmt: skip
 @click.option(
@@ -319,7 +319,12 @@ def compare(
         out=out,
         pattern=pattern or "",
     )
-    _report(compare_against(options), output_format)
+    from querybench.runner.job import sigterm_as_interrupt
+
+    # SIGTERM as a clean stop, so the base revision's worktree is removed on a CI cancel too.
+    with sigterm_as_interrupt():
+        report = compare_against(options)
+    _report(report, output_format)
 
 
 def _report(report: CheckReport, output_format: str) -> None:
