@@ -9,10 +9,10 @@ Each try makes three comparisons:
 
 - an unchanged tree (the two-variant subset and the single-variant suite in turn): any latency
   regression is a false alarm;
-- the two-variant subset (three scenarios at N=1, 10, 100: 18 cells) with one scenario's eager
+- the two-variant subset (three scenarios at N=10 and 100: 12 cells) with one scenario's eager
   variant slowed 1.2x, another's 1.5x and the third's 2x (a busy loop proportional to the variant's own time, edited into B's code; the
   factors rotate over the scenarios from try to try);
-- the same on a single-variant suite (the same scenarios, eager only: no naive control; 9 cells).
+- the same on a single-variant suite (the same scenarios, eager only: no naive control; 6 cells).
 
 A slowdown is caught when a latency regression names its scenario and variant; a regression on
 any other cell of a slowed run is a false alarm too. ``--ci-wall`` also times a whole gated CI
@@ -85,11 +85,14 @@ def git(*args: str, cwd: Path = ROOT) -> None:
     subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True)
 
 
+SIZES = ["--sizes", "10,100"]
+
+
 def compare(tree: Path, suite: str | None) -> tuple[dict[str, object], float]:
     """``querybench compare HEAD`` in ``tree``: the JSON report and the wall time."""
     command = [str(Path(sys.executable).with_name("querybench")), "compare", "HEAD"]
     command += [suite] if suite else []
-    command += ["-k", PATTERN, "--format", "json"]
+    command += ["-k", PATTERN, *SIZES, "--format", "json"]
     start = time.monotonic()
     done = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=False)
     if done.returncode not in (0, 1):
