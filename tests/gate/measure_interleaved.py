@@ -10,8 +10,8 @@ Each try makes three comparisons:
 - an unchanged tree (the two-variant subset and the single-variant suite in turn): any latency
   regression is a false alarm;
 - the two-variant subset (three scenarios at N=10 and 100: 12 cells) with one scenario's eager
-  variant slowed 1.2x, another's 1.5x and the third's 2x (a busy loop proportional to the variant's own time, edited into B's code; the
-  factors rotate over the scenarios from try to try);
+  variant slowed 1.2x, another's 1.5x and the third's 2x (a busy loop proportional to the
+  variant's own time, edited into B's code; the factors rotate over the scenarios);
 - the same on a single-variant suite (the same scenarios, eager only: no naive control; 6 cells).
 
 A slowdown is caught when a latency regression names its scenario and variant; a regression on
@@ -39,7 +39,7 @@ FACTORS = (1.2, 1.5, 2.0)
 PATTERN = "|".join(f"{name}" for name in SCENARIOS)
 SINGLE_SUITE = "single_suite.py:registry"
 
-SINGLE_SUITE_CODE = '''"""The payments scenarios with one variant each (eager): a suite with no naive control."""
+SINGLE_SUITE_CODE = '''"""The payments scenarios with one variant each (eager): no naive control."""
 from dataclasses import replace
 
 from querybench.scenarios.builtin import payments_registry
@@ -74,8 +74,10 @@ def payments_registry():  # noqa: F811
     registry = _payments_registry()
     for name, (variant, factor) in _SLOW.items():
         scenario = registry._scenarios[name]
-        slow = _replace(scenario.variants[variant], run=_slowed(scenario.variants[variant].run, factor))
-        registry._scenarios[name] = _replace(scenario, variants={{**scenario.variants, variant: slow}})
+        old = scenario.variants[variant]
+        slow = _replace(old, run=_slowed(old.run, factor))
+        variants = {{**scenario.variants, variant: slow}}
+        registry._scenarios[name] = _replace(scenario, variants=variants)
     return registry
 """
 
@@ -143,6 +145,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--tries", type=int, default=30)
     parser.add_argument("--work", type=Path, default=Path("/tmp/querybench-interleaved"))
     parser.add_argument("--ci-wall", action="store_true")
+    parser.add_argument(
+        "--minutes", type=float, default=0.0, help="stop starting tries after this long"
+    )
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     tree = args.work / "tree"
@@ -168,7 +173,11 @@ def main(argv: list[str]) -> int:
     caught = {f"{suite}:{factor}x": 0 for suite in ("paired", "single") for factor in FACTORS}
     walls: list[float] = []
     try:
+        started = time.monotonic()
         for number in range(args.tries):
+            if args.minutes and time.monotonic() - started > args.minutes * 60:
+                print(f"stopped after {number} tries: --minutes {args.minutes:g}", flush=True)
+                break
             suite = SINGLE_SUITE if number % 2 else None
             set_slowdowns(tree, {})
             report, wall = compare(tree, suite)
@@ -204,7 +213,7 @@ def main(argv: list[str]) -> int:
                     flush=True,
                 )
         summary.update(
-            tries=args.tries,
+            tries=unchanged_runs,
             unchanged_runs=unchanged_runs,
             false_alarm_runs=false_alarms,
             caught=caught,
