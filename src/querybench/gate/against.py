@@ -8,7 +8,7 @@ paired rounds (``gate.paired``). The report is a ``CheckReport``: same renderers
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from querybench.datasets import build_dataset, load_spec
 from querybench.errors import QuerybenchError
 from querybench.gate.budgets import load_budgets
 from querybench.gate.counts import check_budgets, compare_cells, compare_growth
+from querybench.gate.fetched import compare_fetched
 from querybench.gate.paired import ALPHA, MIN_EFFECT, judge_paired
 from querybench.gate.verdict import CheckReport, Verdict
 from querybench.runner.backends import open_backend
@@ -76,7 +77,11 @@ def _named(
 
 
 def judge(
-    base: list[Cell], head: list[Cell], options: CompareOptions, label: str
+    base: list[Cell],
+    head: list[Cell],
+    options: CompareOptions,
+    label: str,
+    changed_results: Collection[tuple[str, str, int, str]] = (),
 ) -> tuple[list[str], CheckReport]:
     """Budget warnings and the report of two revisions' cells."""
     hint = f"Fix the code, or accept the change: it is judged against {label}"
@@ -84,6 +89,9 @@ def judge(
     regressions += compare_growth(base, head, hint)
     budget_regressions, warnings = check_budgets(load_budgets(options.config), head)
     regressions += budget_regressions
+    more_fetched, fetch_notes = compare_fetched(base, head, changed_results, hint)
+    regressions += more_fetched
+    notes += fetch_notes
     slower, faster, latency = judge_paired(
         base, head, alpha=options.alpha, min_effect=options.min_effect, hint=hint
     )
@@ -123,7 +131,7 @@ def compare_against(
             environment = describe([backend], spec.name, built.digest)
         finally:
             backend.dispose()
-        base, head, warnings = compare_trees(
+        base, head, changed = compare_trees(
             (base_tree, head_tree),
             options.suite,
             built.url.render_as_string(hide_password=False),
@@ -144,7 +152,13 @@ def compare_against(
                 replace(environment, git_commit=commit or environment.git_commit), tuple(cells)
             )
             write_results(results, options.out / name)
-    budget_warnings, report = judge(base, head, options, base_tree.label)
+    backend_label = head[0].backend if head else ""
+    changed_keys = {(*key, backend_label) for key in changed}
+    warnings = [
+        f"{name}[{variant}] @ N={size}: returns other data than {base_tree.label}"
+        for name, variant, size in changed
+    ]
+    budget_warnings, report = judge(base, head, options, base_tree.label, changed_keys)
     if dirty:
         warnings.insert(0, "the working tree has uncommitted changes: they were measured too")
     return replace(report, warnings=tuple(warnings + budget_warnings))

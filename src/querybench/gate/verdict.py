@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal[
-    "queries", "growth", "failed", "budget", "latency", "improved", "new", "missing", "fixed"
+    "queries",
+    "growth",
+    "failed",
+    "budget",
+    "latency",
+    "improved",
+    "new",
+    "missing",
+    "fixed",
+    "fetched",
 ]
 
 

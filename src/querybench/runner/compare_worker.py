@@ -33,8 +33,10 @@ Request = dict[str, Any]
 
 
 def load_suite(text: str) -> list[Any]:
-    """The scenarios of ``module:attr`` or ``path.py[:attr]`` (a Registry or any iterable of
-    scenarios; a callable is called first). The attribute defaults to ``registry``."""
+    """The scenarios of ``module:attr`` or ``path.py[:attr]`` (a Suite, a Registry or any
+    iterable of scenarios; a callable is called first). Without an attribute: every Suite the
+    module defines, else its ``registry``. (Not ``querybench.suites``: a base revision may
+    predate it, and this must load the same suite in both trees.)"""
     target, _, attr = text.partition(":")
     if target.endswith(".py"):
         path = Path(target).resolve()
@@ -46,8 +48,13 @@ def load_suite(text: str) -> list[Any]:
         spec.loader.exec_module(module)
     else:
         module = importlib.import_module(target)
+    if not attr:
+        # A file or module of suites (querybench.Suite): every one it defines at module level.
+        suites = [value for value in vars(module).values() if type(value).__name__ == "Suite"]
+        if suites:
+            return [scenario for suite in dict.fromkeys(suites) for scenario in suite]
     found = getattr(module, attr or "registry")
-    if callable(found):
+    if callable(found) and not hasattr(found, "__iter__"):
         found = found()
     return list(found)
 

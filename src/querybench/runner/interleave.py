@@ -163,8 +163,9 @@ def compare_trees(
     policy: PairPolicy,
     on_cell: Callable[[CellKey], None] | None = None,
     pattern: str = "",
-) -> tuple[list[Cell], list[Cell], list[str]]:
-    """Cells of the base and the working tree, measured in turns; also warnings (other data)."""
+) -> tuple[list[Cell], list[Cell], list[CellKey]]:
+    """Cells of the base and the working tree, measured in turns; also the cells whose result
+    (the data the variant returned) differs between the two."""
     workers = [WorkerProcess(tree, suite, url) for tree in trees]
     try:
         pair = (workers[0], workers[1])
@@ -172,7 +173,7 @@ def compare_trees(
         common = set(base_keys) & set(head_keys)
         base: list[Cell] = []
         head: list[Cell] = []
-        warnings: list[str] = []
+        changed: list[CellKey] = []
         for key in head_keys:
             if key not in common:
                 continue
@@ -191,7 +192,7 @@ def compare_trees(
                 if key not in common:
                     request = {"scenario": key[0], "variant": key[1], "size": key[2]}
                     out.append(_counted(key, backend, pair[side].ask("record", **request)))
-        return base, head, warnings
+        return base, head, changed
     finally:
         for worker in workers:
             worker.close()
