@@ -28,7 +28,7 @@ def compare_fetched(
     notes: list[Verdict] = []
     for cell in head:
         old = by_key.get(cell.key)
-        if old is None or "ok" != cell.status or old.status != "ok":
+        if old is None or cell.status != "ok" or old.status != "ok":
             continue
         pairs = [("rows", old.rows, cell.rows)]
         if old.bytes is not None and cell.bytes is not None:

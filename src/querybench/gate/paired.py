@@ -66,7 +66,7 @@ def signed_rank_p(differences: Sequence[float], alternative: Literal["greater", 
     positive = sum(rank for rank, value in zip(doubled, nonzero, strict=True) if value > 0)
     if alternative == "less":
         positive = sum(doubled) - positive  # the negative rank sum, tested the same way
-    return sum(ways[positive:]) / 2 ** len(nonzero)
+    return sum(ways[positive:]) / (1 << len(nonzero))
 
 
 def paired_change(
