@@ -78,9 +78,13 @@ def test_an_extra_statement_is_exit_1_naming_the_cell_and_the_statement(
     status = main(["compare", "HEAD~1", *FAST, *NEVER_LATENCY, "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert status == 1
-    (regression,) = report["regressions"]
-    assert regression["where"] == "Demo.users[only] @ N=1 on sqlite"
-    assert regression["summary"] == "queries 1 -> 2 (+1): +1 x SELECT count (*) FROM payments"
+    counts, fetched = report["regressions"]
+    assert counts["where"] == fetched["where"] == "Demo.users[only] @ N=1 on sqlite"
+    assert counts["summary"] == "queries 1 -> 2 (+1): +1 x SELECT count (*) FROM payments"
+    # The count fetched one more row (an integer) for the same result: exact, like counts.
+    assert fetched["summary"] == (
+        "rows fetched 1 -> 2 (+1), bytes fetched 8 -> 16 (+8) for the same result"
+    )
     assert report["compared"] == 1
     assert worktrees(repo) == 1  # the base revision's worktree is gone
 
@@ -105,7 +109,7 @@ def test_uncommitted_changes_are_measured_and_said_so(
     captured = capsys.readouterr()
     assert "querybench: warning: the working tree has uncommitted changes" in captured.err
     assert "REGRESSION Demo.users[only] @ N=1 on sqlite: queries 1 -> 2 (+1)" in captured.out
-    assert summary.read_text("utf-8").startswith("## querybench check: ❌ 1 regression")
+    assert summary.read_text("utf-8").startswith("## querybench check: ❌ 2 regressions")
 
 
 def test_out_writes_both_sides_as_results_files(repo: Path, tmp_path: Path) -> None:
