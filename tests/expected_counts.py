@@ -40,6 +40,10 @@ EXPECTED: dict[str, dict[str, Callable[[int], int]]] = {
     "PaymentRepository.get_payment_with_user": ONE_PARENT,
     "PaymentRepository.get_payment_by_stripe_id": ONE_PARENT,
     "PaymentRepository.count_user_payments": {"naive": const(2), "eager": const(1)},
+    # Looked up twice: a fresh SELECT each time, against Session.get and the identity map.
+    "QueryHelper.get_by_id": {"naive": const(2), "eager": const(1)},
+    # One statement either way: the naive one sends every refunded payment, LIMIT 1 sends one.
+    "QueryHelper.get_by_filter": {"naive": const(1), "eager": const(1)},
     "QueryHelper.get_all": {"naive": const(1), "eager": const(1)},
     "QueryHelper.get_all_by_filter": {"naive": const(1), "eager": const(1)},
     "QueryHelper.count": {"naive": const(1), "eager": const(1)},

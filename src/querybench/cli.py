@@ -38,7 +38,14 @@ def _sizes_option(text: str | None) -> tuple[int, ...] | None:
     return sizes
 
 
-@cli.command()
+SUITES_HELP = (
+    "SUITE: a file (benchmarks/bench_orders.py), a module, or module:attribute. Default: the "
+    "suites of [tool.querybench] in pyproject.toml, else the built-in payments suite."
+)
+
+
+@cli.command(epilog=SUITES_HELP)
+@click.argument("suite_refs", nargs=-1, metavar="[SUITE]...")
 @click.option(
     "--db",
     "databases",
@@ -46,7 +53,11 @@ def _sizes_option(text: str | None) -> tuple[int, ...] | None:
     metavar="URL",
     help="Database URL (repeatable). Default: a SQLite file in the cache folder.",
 )
-@click.option("--dataset", default="small", show_default=True, help="Dataset name or spec path.")
+@click.option(
+    "--dataset",
+    metavar="NAME|PATH",
+    help="Dataset name or spec path, for suites with named datasets (payments: default small).",
+)
 @click.option("--sizes", metavar="N,N,...", help="Sizes to run (default: the dataset's sweep).")
 @click.option("-k", "pattern", metavar="PATTERN", help="Only scenarios matching this.")
 @click.option("--variants", metavar="V,V,...", help="Only these variants (naive,eager,...).")
@@ -80,8 +91,9 @@ def _sizes_option(text: str | None) -> tuple[int, ...] | None:
     help="Minimum seconds of timed rounds per cell.",
 )
 def run(
+    suite_refs: tuple[str, ...],
     databases: tuple[str, ...],
-    dataset: str,
+    dataset: str | None,
     sizes: str | None,
     pattern: str | None,
     variants: str | None,
@@ -90,10 +102,12 @@ def run(
     rounds: int,
     min_time: float,
 ) -> None:
-    """Run the scenarios, print the before/after table, write results and report."""
+    """Run the suites' scenarios, print the before/after table, write results and report."""
     from querybench.runner.job import RunOptions, RunState
     from querybench.runner.timing import TimingPolicy
+    from querybench.suites.discovery import load_suites
 
+    suites = load_suites(suite_refs)
     options = RunOptions(
         dataset=dataset,
         # An empty --db "" stands for the default SQLite file, beside other --db URLs.
@@ -107,30 +121,71 @@ def run(
     )
     from querybench.cli_run import run_with_progress
 
-    exit_code = run_with_progress(options, RunState())
+    exit_code = run_with_progress(options, RunState(), suites)
     if exit_code:
         raise click.exceptions.Exit(exit_code)
 
 
 @cli.command()
-def scenarios() -> None:
-    """List the registered scenarios, their variants and what N means for each."""
-    from rich.console import Console
-    from rich.table import Table
+@click.argument("models", metavar="MODELS")
+@click.option("--db", "databases", multiple=True, metavar="URL", help="Database URL (repeatable).")
+@click.option("--spec", type=click.Path(path_type=Path), help="A dataset spec (TOML) for MODELS.")
+@click.option("--sizes", metavar="N,N,...", help="Sizes to run (default: 1,10,100).")
+@click.option("-k", "pattern", metavar="PATTERN", help="Only relationships matching this.")
+@click.option("--variants", metavar="V,V,...", help="Only these strategies (default,joined,...).")
+@click.option("--rtt", type=float, default=0.0, show_default=True, metavar="MS")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("reports/explore"), show_default=True
+)
+@click.option("--rounds", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--min-time", type=click.FloatRange(min=0), default=0.15, show_default=True)
+def explore(
+    models: str,
+    databases: tuple[str, ...],
+    spec: Path | None,
+    sizes: str | None,
+    pattern: str | None,
+    variants: str | None,
+    rtt: float,
+    out: Path,
+    rounds: int,
+    min_time: float,
+) -> None:
+    """Measure every loader strategy on every relationship of MODELS (module:Base)."""
+    from querybench.runner.job import RunOptions
+    from querybench.runner.timing import TimingPolicy
+    from querybench.suites.explore_report import run_exploration
 
-    from querybench.scenarios.builtin import payments_registry
+    options = RunOptions(
+        databases=tuple(url or None for url in databases) or (None,),
+        sizes=_sizes_option(sizes),
+        pattern=pattern,
+        variants=tuple(v.strip() for v in variants.split(",")) if variants else None,
+        rtt_ms=rtt,
+        out=out,
+        policy=TimingPolicy(min_time=min_time, min_rounds=rounds),
+    )
+    exit_code = run_exploration(models, options, spec)
+    if exit_code:
+        raise click.exceptions.Exit(exit_code)
 
-    table = Table(header_style="bold")
-    for column in ("scenario", "variants", "N is", "description"):
-        table.add_column(column)
-    for scenario in payments_registry():
-        table.add_row(
-            scenario.name,
-            ", ".join(scenario.variants),
-            scenario.size_meaning,
-            scenario.description,
-        )
-    Console().print(table)
+
+@cli.command(epilog=SUITES_HELP)
+@click.argument("suite_refs", nargs=-1, metavar="[SUITE]...")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a table in a terminal, tab-separated columns otherwise; json: for scripts.",
+)
+def scenarios(suite_refs: tuple[str, ...], output_format: str) -> None:
+    """List the suites' scenarios, their variants and what N means for each."""
+    from querybench.suites.discovery import load_suites
+    from querybench.suites.listing import print_scenarios
+
+    print_scenarios(load_suites(suite_refs), output_format)
 
 
 @cli.command()
@@ -247,7 +302,7 @@ def check(
 @click.argument("ref", metavar="REF")
 @click.argument("suite", required=False, metavar="[SUITE]")
 @click.option("--db", "database", metavar="URL", help="Database URL. Default: a SQLite file.")
-@click.option("--dataset", default="tiny", show_default=True, help="Dataset name or spec path.")
+@click.option("--dataset", help="Dataset name or spec path (payments default: tiny).")
 @click.option("--sizes", metavar="N,N,...", help="Sizes to compare (default: the dataset's).")
 @click.option("-k", "pattern", metavar="PATTERN", help="Only scenarios matching this.")
 @click.option(
@@ -287,7 +342,7 @@ def compare(
     ref: str,
     suite: str | None,
     database: str | None,
-    dataset: str,
+    dataset: str | None,
     sizes: str | None,
     pattern: str | None,
     pairs: int,

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from querybench.runner.job import RunOptions, RunState
+from querybench.suites.suite import Suite
 
 
-def run_with_progress(options: RunOptions, state: RunState) -> int:
-    """Run with a progress bar on stderr, then print the summary; returns the exit status."""
+def run_with_progress(
+    options: RunOptions, state: RunState, suites: Sequence[Suite] | None = None
+) -> int:
+    """Run ``suites`` (None: the built-in payments suite) with a progress bar on stderr, then
+    print the summary; returns the exit status."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from querybench.report.terminal import print_summary
     from querybench.runner.job import Interrupted, run_job, sigterm_as_interrupt
-    from querybench.scenarios.builtin import payments_registry
+    from querybench.scenarios import builtin
 
     # Wide enough that the table never wraps when stdout is a file or a CI log.
     console = Console(width=None if sys.stdout.isatty() else 200)
@@ -31,10 +36,13 @@ def run_with_progress(options: RunOptions, state: RunState) -> int:
         try:
             with sigterm_as_interrupt():
                 run_job(
-                    payments_registry(),
+                    builtin.payments_registry() if suites is None else suites,
                     options,
                     state,
-                    on_start=lambda cells: progress.update(task, total=len(cells), refresh=True),
+                    # Called once per suite: the bar's total grows by each suite's cells.
+                    on_start=lambda cells: progress.update(
+                        task, total=(progress.tasks[0].total or 0) + len(cells), refresh=True
+                    ),
                     on_cell=lambda plan, _: progress.update(
                         task, advance=1, description=plan.label[:70], refresh=True
                     ),

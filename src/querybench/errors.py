@@ -28,6 +28,10 @@ class ScenarioError(QuerybenchError):
     """A scenario is unknown, or registered without the variants it must have."""
 
 
+class SuiteError(ScenarioError):
+    """A suite cannot be loaded: a missing file, an import that raises, a broken scenario."""
+
+
 class ResultsError(QuerybenchError):
     """A results or baseline file is unreadable or has the wrong schema."""
 

@@ -129,7 +129,7 @@ def test_out_writes_both_sides_as_results_files(repo: Path, tmp_path: Path) -> N
         (["HEAD", *FAST, "--config", "nope.toml"], "nope.toml: cannot read"),
         (
             ["HEAD", "missing.py:registry", "--sizes", "1"],
-            "cannot load suite 'missing.py:registry'",
+            "missing.py:registry: no such suite file",
         ),
         (
             ["HEAD", *FAST, "-k", "Nothing.here"],
@@ -159,3 +159,21 @@ def test_outside_a_git_repository_is_one_line_and_exit_2(
         f"querybench: error: {tmp_path}: not inside a git repository; "
         "--against compares with a git revision\n"
     )
+
+
+def test_a_suite_with_its_own_dataset_builder_is_compared_cell_for_cell(
+    repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The school suite (tests/suites/) as a user's project holds it: its own models and builder,
+    # a single-variant scenario beside paired ones; the file's Suite is found without :attr.
+    school = (Path(__file__).parents[1] / "suites" / "school_suite.py").read_text("utf-8")
+    (repo / "bench_school.py").write_text(school, "utf-8")
+    git(repo, "add", "bench_school.py")
+    git(repo, "commit", "-qm", "school")
+    database = f"sqlite:///{tmp_path / 'school.sqlite'}"
+    arguments = ["bench_school.py", "--db", database, "--sizes", "1,10", "--pairs", "6"]
+    status = main(["compare", "HEAD", *arguments, "--round-time", "0.0005", *NEVER_LATENCY])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "no regression in working tree against HEAD (" in out
+    assert "(10 cells compared)" in out  # 5 scenario x variant pairs at N=1 and 10

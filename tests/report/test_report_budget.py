@@ -72,7 +72,7 @@ def test_small_run_report_is_under_2_mb_and_10_seconds(
     write_results: Callable[..., Path],
 ) -> None:
     cells = small_run_cells()
-    assert len(cells) == 250  # the small dataset's run: 17 scenarios, their variants and sizes
+    assert len(cells) == 254  # the small dataset's run: 19 scenarios, their variants and sizes
     path = write_results(Results(environment=make_environment(), cells=tuple(cells)))
     out = tmp_path / "report.html"
     cpu_before = _children_cpu_seconds()
@@ -88,5 +88,5 @@ def test_small_run_report_is_under_2_mb_and_10_seconds(
     # CPU time, not wall time: the work is single-threaded, so on an idle machine the two
     # agree, and a machine shared with other jobs does not fail the budget by itself.
     assert cpu < MAX_SECONDS, f"report took {cpu:.1f} s of CPU ({elapsed:.1f} s wall)"
-    # two charts per scenario, strategies for the 9 with loaders, rows for the 6 QueryHelper ones
-    assert out.read_text(encoding="utf-8").count("<svg") == 17 * 2 + 9 + 6
+    # two charts per scenario, strategies for the 9 with loaders, rows for the 8 QueryHelper ones
+    assert out.read_text(encoding="utf-8").count("<svg") == 19 * 2 + 9 + 8

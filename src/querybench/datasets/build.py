@@ -27,19 +27,17 @@ from querybench.datasets.cache import (
 )
 from querybench.datasets.connect import backend_errors, open_engine, parse_url
 from querybench.datasets.digest import table_digests
-from querybench.datasets.generate import BUILDER_VERSION, GeneratedDataset, generate
-from querybench.datasets.ownership import PAYMENTS_TABLES, drop_owned, owned_tables
+from querybench.datasets.ownership import drop_owned, owned_tables
 from querybench.datasets.probes import (
     META_TABLE_NAME,
     OWNER_MARK,
-    Probes,
+    dump_probes,
     meta_table,
     read_meta,
     write_meta,
 )
-from querybench.datasets.spec import DatasetSpec
+from querybench.datasets.source import ProbeDocument, RowSource
 from querybench.errors import BackendError
-from querybench.payments.models import Base, Payment, PricingPlan, User
 
 # Safe only on a private file nobody else reads until it is complete and renamed.
 _FAST_PRAGMAS = (
@@ -52,58 +50,63 @@ _FAST_PRAGMAS = (
 
 
 @dataclass(frozen=True)
-class BuiltDataset:
-    """A dataset built into a database, and what the build found and took."""
+class BuiltSource:
+    """A row source built into a database, and what the build found and took.
+
+    ``probes`` is the document the source's ``write`` returned, read back from
+    ``querybench_meta``; ``digest`` the content digest over the source's tables.
+    """
 
     url: URL
-    spec: DatasetSpec
+    name: str
     digest: str
     row_counts: dict[str, int]
-    probes: Probes
+    probes: ProbeDocument
     seconds: float
     from_cache: bool
 
     @property
     def rows(self) -> int:
-        """Rows in all payments tables together."""
+        """Rows in all of the source's tables together."""
         return sum(self.row_counts.values())
 
 
-def build_dataset(
-    spec: DatasetSpec, url: str | URL | None = None, *, cache_dir: Path | None = None
-) -> BuiltDataset:
-    """Build ``spec`` into the database at ``url`` (None: ``<cache>/work/<name>.sqlite``).
+def build_source(
+    source: RowSource, url: str | URL | None = None, *, cache_dir: Path | None = None
+) -> BuiltSource:
+    """Build ``source`` into the database at ``url`` (None: ``<cache>/work/<name>.sqlite``).
 
     A SQLite file holding nothing but a querybench dataset is replaced whole by a copy of the
-    cached build (built first if the cache lacks it); engines already open on the file keep
-    seeing the old one until disposed. Servers, and SQLite files holding other tables too, are
-    built in place: only querybench's own tables are dropped and recreated.
+    cached build (built first if the cache lacks it, keyed by ``source.cache_key()``); engines
+    already open on the file keep seeing the old one until disposed. Servers, and SQLite files
+    holding other tables too, are built in place: only querybench's own tables (those its
+    ``querybench_meta`` mark lists, whichever source built them) are dropped and recreated.
 
-    Raises ``OwnershipError`` and changes nothing when the database holds payments tables
-    querybench did not create; ``BackendError`` when the URL is malformed, its driver missing,
-    or its server unreachable.
+    Raises ``OwnershipError`` and changes nothing when the database holds a table of the
+    source's that querybench did not create; ``BackendError`` when the URL is malformed, its
+    driver missing, or its server unreachable.
     """
     started = time.perf_counter()
     root = cache_root(cache_dir)
     if url is None:
-        target = working_copy_path(root, spec)
+        target = working_copy_path(root, source.name)
         target.parent.mkdir(parents=True, exist_ok=True)
         url = URL.create("sqlite", database=str(target))
     target_url = parse_url(url)
     path = _sqlite_file(target_url)
     from_cache = False
-    if path is not None and _replaceable(target_url, path):
-        cached, from_cache = _cached_build(spec, root)
+    if path is not None and _replaceable(target_url, path, source):
+        cached, from_cache = _cached_build(source, root)
         with backend_errors(target_url, "cannot write"):
             copy_atomically(cached, path)
     else:
         engine = open_engine(target_url)
         try:
             with backend_errors(target_url, "cannot build"), _gc_paused():
-                _build_into(engine, generate(spec))
+                _build_into(engine, source)
         finally:
             engine.dispose()
-    return _describe(target_url, spec, started, from_cache=from_cache)
+    return _describe(target_url, source, started, from_cache=from_cache)
 
 
 def _sqlite_file(url: URL) -> Path | None:
@@ -122,7 +125,7 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def _replaceable(url: URL, path: Path) -> bool:
+def _replaceable(url: URL, path: Path, source: RowSource) -> bool:
     """Whether the file may be replaced whole: absent, or holding only our tables."""
     if not path.exists():
         if not path.parent.is_dir():
@@ -132,17 +135,17 @@ def _replaceable(url: URL, path: Path) -> bool:
     engine = open_engine(url)
     try:
         with backend_errors(url, "cannot open"), engine.connect() as conn:
-            ours = owned_tables(conn)
+            ours = owned_tables(conn, source.metadata.tables)
             present = sa.inspect(conn).get_table_names()
     finally:
         engine.dispose()
     return set(present) <= set(ours)
 
 
-def _cached_build(spec: DatasetSpec, root: Path) -> tuple[Path, bool]:
-    """The cached SQLite build of ``spec``, built now if missing; and whether it was there."""
-    cached = cached_path(root, spec)
-    if cached.exists() and _valid_cache(cached, spec):
+def _cached_build(source: RowSource, root: Path) -> tuple[Path, bool]:
+    """The cached SQLite build of ``source``, built now if missing; and whether it was there."""
+    cached = cached_path(root, source)
+    if cached.exists() and _valid_cache(cached, source):
         return cached, True
     cached.parent.mkdir(parents=True, exist_ok=True)
     private = temporary_sibling(cached, "build")
@@ -150,7 +153,7 @@ def _cached_build(spec: DatasetSpec, root: Path) -> tuple[Path, bool]:
     event.listen(engine, "connect", _fast_pragmas)
     try:
         with _gc_paused():
-            _build_into(engine, generate(spec))
+            _build_into(engine, source)
         engine.dispose()
         private.replace(cached)
     finally:
@@ -183,8 +186,8 @@ def _fast_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def _valid_cache(path: Path, spec: DatasetSpec) -> bool:
-    """Whether a cached file is a complete build of this spec by this builder."""
+def _valid_cache(path: Path, source: RowSource) -> bool:
+    """Whether a cached file is a complete build of this source (its cache key)."""
     engine = sa.create_engine(URL.create("sqlite", database=str(path)))
     try:
         with engine.connect() as conn:
@@ -193,79 +196,81 @@ def _valid_cache(path: Path, spec: DatasetSpec) -> bool:
         return False
     finally:
         engine.dispose()
-    return (
-        meta.get("state") == "complete"
-        and meta.get("spec_digest") == spec.digest
-        and meta.get("builder_version") == BUILDER_VERSION
-    )
+    return meta.get("state") == "complete" and meta.get("cache_key") == source.cache_key()
 
 
-def _build_into(engine: Engine, data: GeneratedDataset) -> None:
-    """Replace our tables in ``engine``'s database by the generated rows, mark and describe them."""
-    spec = data.spec
+def _build_into(engine: Engine, source: RowSource) -> None:
+    """Replace our tables in ``engine``'s database by the source's rows, mark and describe them."""
+    metadata = source.metadata
     with engine.begin() as conn:
-        drop_owned(conn, owned_tables(conn))
+        drop_owned(conn, owned_tables(conn, metadata.tables))
         # The mark goes in first: a build that dies half-way leaves tables a rebuild may drop.
         meta_table.create(conn)
         write_meta(
             conn,
             {
                 "owner": OWNER_MARK,
-                "owned_tables": json.dumps(list(PAYMENTS_TABLES)),
+                "owned_tables": json.dumps([table.name for table in metadata.sorted_tables]),
                 "state": "building",
-                "builder_version": BUILDER_VERSION,
-                "spec_name": spec.name,
-                "spec_digest": spec.digest,
-                "spec": spec.canonical(),
+                "source_name": source.name,
+                "cache_key": source.cache_key(),
+                "seed": str(source.seed),
+                "sizes": json.dumps(list(source.sizes)),
             },
         )
-        Base.metadata.create_all(conn)
-        deferred = _deferred_indexes(conn)
+        metadata.create_all(conn)
+        deferred = _deferred_indexes(conn, metadata)
         for index in deferred:
             index.drop(conn)
     with engine.begin() as conn:
-        conn.execute(sa.insert(PricingPlan), data.plan_rows())
-        for chunk in data.user_rows():
-            conn.execute(sa.insert(User), chunk)
-        for chunk in data.payment_rows():
-            conn.execute(sa.insert(Payment), chunk)
+        probes = source.write(conn)
         for index in deferred:
             index.create(conn)
-        _advance_sequences(conn)
+        _advance_sequences(conn, metadata)
     with engine.begin() as conn:
-        digest, counts = table_digests(conn)
+        digest, counts = table_digests(conn, metadata)
         write_meta(
             conn,
             {
                 "state": "complete",
                 "content_digest": digest,
                 "row_counts": json.dumps(counts, sort_keys=True),
-                "probes": data.probes.to_json(),
+                "probes": dump_probes(probes),
             },
         )
 
 
-def _deferred_indexes(conn: Connection) -> list[sa.Index]:
+def _deferred_indexes(conn: Connection, metadata: sa.MetaData) -> list[sa.Index]:
     """Indexes to build after loading, once over all rows rather than maintained row by row.
 
     SQLite only: MariaDB refuses to drop an index a foreign key needs.
     """
     if conn.dialect.name != "sqlite":
         return []
-    return [index for table in Base.metadata.sorted_tables for index in table.indexes]
+    return [index for table in metadata.sorted_tables for index in table.indexes]
 
 
-def _advance_sequences(conn: Connection) -> None:
+def _advance_sequences(conn: Connection, metadata: sa.MetaData) -> None:
     """Rows were inserted with explicit ids: move PostgreSQL's sequences past them."""
     if conn.dialect.name != "postgresql":
         return
-    for name in PAYMENTS_TABLES:
+    quote = conn.dialect.identifier_preparer.quote
+    for table in metadata.sorted_tables:
+        column = table.autoincrement_column
+        if column is None:
+            continue
+        # pg_get_serial_sequence takes the table as SQL text, quoted; NULL (no sequence, or
+        # an empty table) leaves setval's result NULL and nothing changed.
         conn.execute(
-            sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}")
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence(:table, :column), max({quote(column.name)}))"
+                f" FROM {quote(table.name)}"
+            ),
+            {"table": quote(table.name), "column": column.name},
         )
 
 
-def _describe(url: URL, spec: DatasetSpec, started: float, *, from_cache: bool) -> BuiltDataset:
+def _describe(url: URL, source: RowSource, started: float, *, from_cache: bool) -> BuiltSource:
     engine = open_engine(url)
     try:
         with backend_errors(url, "cannot read"), engine.connect() as conn:
@@ -275,12 +280,12 @@ def _describe(url: URL, spec: DatasetSpec, started: float, *, from_cache: bool) 
     if meta.get("state") != "complete":
         shown = url.render_as_string(hide_password=True)
         raise BackendError(f"{shown}: the build left no complete {META_TABLE_NAME}")
-    return BuiltDataset(
+    return BuiltSource(
         url=url,
-        spec=spec,
+        name=source.name,
         digest=meta["content_digest"],
         row_counts=json.loads(meta["row_counts"]),
-        probes=Probes.from_json(meta["probes"]),
+        probes=json.loads(meta["probes"]),
         seconds=time.perf_counter() - started,
         from_cache=from_cache,
     )

@@ -1,9 +1,10 @@
 """Where built SQLite datasets are cached, and how a file is put in place atomically.
 
 The cache root is ``$QUERYBENCH_CACHE_DIR`` or else ``./.querybench-cache`` (git-ignored).
-Built databases live in ``<root>/datasets/<name>-<key>.sqlite``, keyed by the spec digest,
-``BUILDER_VERSION`` and Faker's version (a new Faker may draw other names from the same seed);
-the default working copies that runs use and may modify live in ``<root>/work/<name>.sqlite``.
+Built databases live in ``<root>/datasets/<name>-<key>.sqlite``, keyed by the source's
+``cache_key()`` (for payments: the spec digest, ``BUILDER_VERSION`` and Faker's version, since a
+new Faker may draw other names from the same seed); the default working copies that runs use
+and may modify live in ``<root>/work/<name>.sqlite``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ import os
 import secrets
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import faker
 
 from querybench.datasets.generate import BUILDER_VERSION
 from querybench.datasets.spec import DatasetSpec
+
+if TYPE_CHECKING:
+    from querybench.datasets.source import RowSource
 
 CACHE_ENV = "QUERYBENCH_CACHE_DIR"
 DEFAULT_CACHE_DIR = ".querybench-cache"
@@ -37,14 +42,15 @@ def cache_key(spec: DatasetSpec) -> str:
     return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
-def cached_path(root: Path, spec: DatasetSpec) -> Path:
-    """The cached build of ``spec`` under ``root``, whether or not it exists yet."""
-    return root / "datasets" / f"{spec.name}-{cache_key(spec)}.sqlite"
+def cached_path(root: Path, source: RowSource | DatasetSpec) -> Path:
+    """The cached build of a source (or a payments spec) under ``root``, present or not."""
+    key = cache_key(source) if isinstance(source, DatasetSpec) else source.cache_key()
+    return root / "datasets" / f"{source.name}-{key}.sqlite"
 
 
-def working_copy_path(root: Path, spec: DatasetSpec) -> Path:
-    """The default SQLite file a build of ``spec`` is copied to for use."""
-    return root / "work" / f"{spec.name}.sqlite"
+def working_copy_path(root: Path, name: str) -> Path:
+    """The default SQLite file a build of the dataset ``name`` is copied to for use."""
+    return root / "work" / f"{name}.sqlite"
 
 
 def temporary_sibling(path: Path, purpose: str) -> Path:

@@ -116,11 +116,15 @@ def write_meta(conn: Connection, values: Mapping[str, str]) -> None:
     conn.execute(sa.insert(meta_table), [{"name": k, "value": v} for k, v in values.items()])
 
 
-def read_probes(bind: Engine | Connection) -> Probes:
-    """The probes of the dataset built into ``bind``'s database."""
+def read_source_probes(bind: Engine | Connection) -> Mapping[str, Any]:
+    """The probes the dataset in ``bind``'s database stored, as the JSON its source returned.
+
+    For a scenario's ``prepare``: raises a one-line ``BackendError`` when the database holds no
+    querybench dataset, or an incomplete one.
+    """
     if isinstance(bind, Engine):
         with bind.connect() as conn:
-            return read_probes(conn)
+            return read_source_probes(conn)
     meta = read_meta(bind)
     where = bind.engine.url.render_as_string(hide_password=True)
     if meta is None or meta.get("owner") != OWNER_MARK:
@@ -130,4 +134,15 @@ def read_probes(bind: Engine | Connection) -> Probes:
         )
     if meta.get("state") != "complete" or "probes" not in meta:
         raise BackendError(f"{where}: the querybench dataset here is incomplete; build it again")
-    return Probes.from_json(meta["probes"])
+    document: dict[str, Any] = json.loads(meta["probes"])
+    return document
+
+
+def dump_probes(document: Mapping[str, Any]) -> str:
+    """Canonical JSON of a probe document, as stored in ``querybench_meta``."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def read_probes(bind: Engine | Connection) -> Probes:
+    """The probes of the payments dataset built into ``bind``'s database."""
+    return Probes.from_json(dump_probes(read_source_probes(bind)))

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from rich.console import Group
 from rich.table import Table
 
-from querybench.datasets.build import BuiltDataset
+from querybench.datasets.build import BuiltSource
 from querybench.datasets.parse import shown_path
+from querybench.datasets.payments_source import BuiltDataset
 from querybench.datasets.spec import DatasetSpec
 
 
@@ -31,9 +32,9 @@ def specs_table(specs: Sequence[DatasetSpec]) -> Table:
     return table
 
 
-def build_summary(built: BuiltDataset) -> Group:
+def build_summary(built: BuiltDataset | BuiltSource) -> Group:
     """Row counts per table, then the database, content digest, build time and cache use."""
-    counts = Table(title=f"dataset {built.spec.name}", header_style="bold")
+    counts = Table(title=f"dataset {built.name}", header_style="bold")
     counts.add_column("table")
     counts.add_column("rows", justify="right")
     for name, rows in sorted(built.row_counts.items()):

@@ -12,18 +12,18 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from querybench.datasets import build_dataset, load_spec
-from querybench.errors import QuerybenchError
+from querybench.errors import QuerybenchError, SuiteError
 from querybench.gate.budgets import load_budgets
 from querybench.gate.counts import check_budgets, compare_cells, compare_growth
 from querybench.gate.fetched import compare_fetched
 from querybench.gate.paired import ALPHA, MIN_EFFECT, judge_paired
 from querybench.gate.verdict import CheckReport, Verdict
-from querybench.runner.backends import open_backend
 from querybench.runner.environment import describe
 from querybench.runner.interleave import CellKey, PairPolicy, compare_trees
+from querybench.runner.job import RunOptions, open_backends
 from querybench.runner.results import Cell, Results, write_results
 from querybench.runner.revision import base_revision, working_tree
+from querybench.suites import Suite, load_suites
 
 DEFAULT_SUITE = "querybench.scenarios.builtin:payments_registry"
 STATEMENTS_NAMED = 3
@@ -35,7 +35,7 @@ class CompareOptions:
 
     ref: str
     suite: str = DEFAULT_SUITE
-    dataset: str = "tiny"
+    dataset: str | None = None  # None: tiny for payments, else the suite's own
     database: str | None = None
     sizes: tuple[int, ...] | None = None
     policy: PairPolicy = field(default_factory=PairPolicy)
@@ -109,6 +109,24 @@ def judge(
     return warnings, report
 
 
+def suite_of(ref: str, root: Path) -> Suite | None:
+    """The ``Suite`` SUITE names in the working tree, whose dataset the comparison builds; None
+    (the payments datasets) for the built-in suite and for a Registry or a list of scenarios,
+    which run over payments' datasets as ``querybench run`` runs a bare Registry."""
+    if ref == DEFAULT_SUITE:
+        return None
+    try:
+        suites = load_suites([ref], root)
+    except SuiteError as error:
+        if "not a querybench Suite" in str(error):
+            return None
+        raise
+    if len(suites) != 1:
+        names = ", ".join(suite.name for suite in suites)
+        raise QuerybenchError(f"{ref} holds {len(suites)} suites ({names}); name one: FILE:ATTR")
+    return suites[0]
+
+
 def compare_against(
     options: CompareOptions, on_cell: Callable[[CellKey], None] | None = None
 ) -> CheckReport:
@@ -117,24 +135,25 @@ def compare_against(
         raise QuerybenchError(f"--alpha: expected a number between 0 and 1, got {options.alpha}")
     load_budgets(options.config)  # a bad budgets file fails before anything is measured
     head_tree, dirty = working_tree(options.tree.resolve())
-    spec = load_spec(options.dataset)
-    sizes = options.sizes or spec.sizes
-    missing = sorted(set(sizes) - set(spec.sizes))
-    if missing:
-        raise QuerybenchError(
-            f"dataset {spec.name!r} has probes for sizes {list(spec.sizes)}, not {missing}"
-        )
+    suite = suite_of(options.suite, head_tree.root)
     with base_revision(head_tree.root, options.ref) as base_tree:
-        built = build_dataset(spec, options.database)
-        backend = open_backend(built.url)
+        # The dataset is built once, as the working tree's suite says (payments: --dataset).
+        dataset = options.dataset or (None if suite is not None else "tiny")
+        run_options = RunOptions(
+            dataset=dataset, databases=(options.database,), sizes=options.sizes
+        )
+        backends, source, digest = open_backends(run_options, suite)
+        backend = backends[0]
         try:
-            environment = describe([backend], spec.name, built.digest)
+            environment = describe(backends, source.name, digest)
+            url = backend.engine.url.render_as_string(hide_password=False)
         finally:
             backend.dispose()
+        sizes = options.sizes or tuple(source.sizes) or (suite.sizes if suite else ())
         base, head, changed = compare_trees(
             (base_tree, head_tree),
             options.suite,
-            built.url.render_as_string(hide_password=False),
+            url,
             backend.label,
             sizes,
             options.policy,

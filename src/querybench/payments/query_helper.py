@@ -77,6 +77,11 @@ class QueryHelper(Generic[ModelT]):
         """The row with primary key ``id_``, from the identity map when it is already there."""
         return session.get(self.model, id_)
 
+    def get_by_id_query(self, session: Session, id_: object) -> ModelT | None:
+        """The naive lookup: a fresh SELECT by primary key, even for a row the Session holds."""
+        stmt = sa.select(self.model).where(self._primary_key == id_)
+        return session.scalars(stmt).one_or_none()
+
     def get_all(self, session: Session, *, skip: int = 0, limit: int = 100) -> list[ModelT]:
         """One page of rows in primary-key order: the database returns only ``limit`` rows."""
         stmt = sa.select(self.model).order_by(self._primary_key).offset(skip).limit(limit)
@@ -93,6 +98,12 @@ class QueryHelper(Generic[ModelT]):
         """The first row (by primary key) matching every filter, or None."""
         stmt = sa.select(self.model).where(*self._where(filters)).order_by(self._primary_key)
         return session.scalars(stmt.limit(1)).first()
+
+    def get_by_filter_loading_all(self, session: Session, filters: Filters) -> ModelT | None:
+        """The naive form: load every matching row, keep the first (all are sent and built)."""
+        stmt = sa.select(self.model).where(*self._where(filters)).order_by(self._primary_key)
+        rows = session.scalars(stmt).all()
+        return rows[0] if rows else None
 
     def get_all_by_filter(
         self,

@@ -19,7 +19,7 @@ from querybench.errors import ResultsError
 from querybench.runner.results import SCHEMA, Results, results_from_json
 
 REQUIRED_EXTRA_INFO = ("scenario", "variant", "size", "backend", "queries", "rows")
-OPTIONAL_EXTRA_INFO = ("findings", "statements", "status", "error")
+OPTIONAL_EXTRA_INFO = ("findings", "statements", "status", "error", "suite")
 REQUIRED_STATS = ("median", "q1", "iqr", "min", "mean", "stddev", "rounds")
 
 

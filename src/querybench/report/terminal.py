@@ -10,6 +10,7 @@ from rich.table import Table
 
 from querybench.report.headline import HeadlineRow, headline
 from querybench.report.spread import spread_summary
+from querybench.report.unpaired import UnpairedRow, unpaired_rows
 from querybench.runner.results import Cell
 
 
@@ -55,6 +56,20 @@ def headline_table(rows: Sequence[HeadlineRow], title: str) -> Table:
     return table
 
 
+def unpaired_table(rows: Sequence[UnpairedRow], title: str) -> Table:
+    """Statements, median latency and growth of the scenarios without a naive/eager pair."""
+    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+    for name in ("operation", "variant", "N", "queries", "median", "growth"):
+        right = name in {"N", "queries", "median"}
+        table.add_column(name, justify="right" if right else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(
+            row.scenario, row.variant, str(row.size), str(row.queries), duration(row.median),
+            row.growth,
+        )  # fmt: skip
+    return table
+
+
 def claims_table(rows: Sequence[HeadlineRow]) -> Table | None:
     """The seed's claims beside the measured counts (naive and the seed's joinedload)."""
     claimed = [row for row in rows if row.claim]
@@ -91,6 +106,11 @@ def print_summary(
     for backend in dict.fromkeys(row.backend for row in rows):
         title = f"Before / after on {backend} (statements, median latency; measured in this run)"
         console.print(headline_table([row for row in rows if row.backend == backend], title))
+    unpaired = unpaired_rows(cells)
+    for backend in dict.fromkeys(row.backend for row in unpaired):
+        title = f"Measured as is on {backend} (no naive/eager pair; statements, median latency)"
+        chosen = [row for row in unpaired if row.backend == backend]
+        console.print(unpaired_table(chosen, title), markup=False)
     claims = claims_table(rows)
     if claims is not None:
         console.print(claims)

@@ -17,14 +17,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 
-from querybench.datasets import DatasetSpec, build_dataset, load_spec
-from querybench.errors import Interrupted, QuerybenchError
+from querybench.datasets import RowSource, build_source
+from querybench.errors import Interrupted, QuerybenchError, ScenarioError
 from querybench.runner.backends import Backend, open_backend
 from querybench.runner.environment import describe
-from querybench.runner.results import Cell, Results, write_results
+from querybench.runner.results import Cell, Environment, Results, write_results
 from querybench.runner.run import CellPlan, plan, run_cells
 from querybench.runner.timing import TimingPolicy, heap_frozen, machine_noise
 from querybench.scenarios.registry import Registry
+from querybench.suites.dataset_slot import default_sizes, suite_source
+from querybench.suites.suite import Suite
 
 WRITE_EVERY = 2.0
 """Seconds between two writes of the results files while cells are measured. Serialising
@@ -45,9 +47,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RunOptions:
-    """What ``querybench run`` was asked to do."""
+    """What ``querybench run`` was asked to do (``dataset`` None: each suite's default)."""
 
-    dataset: str = "small"
+    dataset: str | None = None
     databases: tuple[str | None, ...] = (None,)
     sizes: tuple[int, ...] | None = None
     pattern: str | None = None
@@ -91,71 +93,160 @@ def check_output_folder(out: Path) -> None:
         raise QuerybenchError(f"cannot write to output folder {out}: {error.strerror}") from None
 
 
-def open_backends(options: RunOptions) -> tuple[list[Backend], DatasetSpec, str]:
-    """Build (or reuse) the dataset on every backend and open it; also returns spec and digest."""
+def open_backends(
+    options: RunOptions, suite: Suite | None = None
+) -> tuple[list[Backend], RowSource, str]:
+    """Build (or reuse) ``suite``'s dataset (default: payments) on every backend and open it;
+    also returns the dataset's row source and content digest."""
     if not options.rtt_ms >= 0:  # also refuses NaN
         raise QuerybenchError(f"--rtt must be zero or more milliseconds, got {options.rtt_ms:g}")
-    spec = load_spec(options.dataset)
-    wanted = options.sizes or spec.sizes
-    missing = sorted(set(wanted) - set(spec.sizes))
-    if missing:
-        raise QuerybenchError(
-            f"dataset {spec.name!r} has probes for sizes {list(spec.sizes)}, not {missing}; "
-            "choose sizes from that list or add them to the spec's 'sizes'"
-        )
+    if suite is None:
+        from querybench.scenarios.builtin import payments_suite
+
+        suite = payments_suite()
+    source = suite_source(suite, options.dataset, options.sizes)
     backends = []
     digest = ""
-    for url in options.databases:
-        built = build_dataset(spec, url)
-        digest = built.digest
-        backends.append(open_backend(built.url, rtt_ms=options.rtt_ms))
-    return backends, spec, digest
+    try:
+        for url in options.databases:
+            built = build_source(source, url)
+            digest = built.digest
+            backends.append(open_backend(built.url, rtt_ms=options.rtt_ms))
+    except BaseException:
+        for backend in backends:
+            backend.dispose()
+        raise
+    return backends, source, digest
+
+
+def as_suites(target: Suite | Registry | Sequence[Suite]) -> list[Suite]:
+    """The suites of a run; a bare ``Registry`` runs over the payments datasets."""
+    if isinstance(target, Suite):
+        return [target]
+    if isinstance(target, Registry):
+        from querybench.scenarios.builtin import payments_suite
+
+        return [payments_suite(target)]
+    suites = list(target)
+    owners: dict[str, str] = {}
+    for suite in suites:
+        for scenario in suite:
+            if scenario.name in owners:
+                raise ScenarioError(
+                    f"scenario {scenario.name!r} is in suites {owners[scenario.name]!r} and "
+                    f"{suite.name!r}; results key cells by scenario name, so rename one"
+                )
+            owners[scenario.name] = suite.name
+    return suites
+
+
+def _select(suites: Sequence[Suite], pattern: str | None) -> list[Suite]:
+    """The suites with a scenario matching ``pattern``; a pattern matching nowhere is an error."""
+    if not pattern:
+        return list(suites)
+    everything = Registry()
+    for suite in suites:
+        for scenario in suite:
+            everything.add(scenario)
+    chosen = {scenario.name for scenario in everything.select(pattern)}  # raises on a typo
+    return [suite for suite in suites if any(s.name in chosen for s in suite)]
+
+
+def _merge(environment: Environment | None, more: Environment, suite: str) -> Environment:
+    """The run's environment after one more suite: its dataset, digest, backends and name."""
+    if environment is None:
+        return replace(more, suites=(suite,))
+    labels = {backend.label for backend in environment.backends}
+    return replace(
+        environment,
+        dataset=f"{environment.dataset}, {more.dataset}",
+        dataset_digest=f"{environment.dataset_digest}, {more.dataset_digest}",
+        backends=environment.backends + tuple(b for b in more.backends if b.label not in labels),
+        suites=(*environment.suites, suite),
+    )
 
 
 def run_job(
-    registry: Registry,
+    target: Suite | Registry | Sequence[Suite],
     options: RunOptions,
     state: RunState,
     on_start: Callable[[Sequence[CellPlan]], None] | None = None,
     on_cell: Callable[[CellPlan, Cell], None] | None = None,
 ) -> Results:
-    """Run every planned cell, writing results after each; ``state`` keeps what was measured."""
+    """Run every planned cell, writing results as they come; ``state`` keeps what was measured.
+
+    Suites run one after another, each on a dataset built for it just before its cells (two
+    suites may share one ``--db``: a build replaces only what querybench built there).
+    ``on_start`` is called once per suite with that suite's cells.
+    """
     check_output_folder(options.out)
-    registry.select(options.pattern)  # an unknown pattern fails before any build
-    backends, spec, digest = open_backends(options)
+    suites = _select(as_suites(target), options.pattern)  # a typo fails before any build
+    noise = machine_noise(options.policy)
+    done: list[Cell] = []
+    environment: Environment | None = None
+    planned = 0
+    with heap_frozen():
+        for suite in suites:
+            backends, source, digest = open_backends(options, suite)
+            sizes = options.sizes or default_sizes(suite, source)
+            try:
+                pattern = options.pattern if len(suites) == 1 else _own(suite, options.pattern)
+                cells = plan(
+                    suite.registry, backends, sizes, pattern=pattern, variants=options.variants
+                )
+                planned += len(cells)
+                more = replace(describe(backends, source.name, digest), machine_noise=noise)
+                environment = _merge(environment, more, suite.name)
+                state.results = Results(environment, tuple(done), partial=True)
+                if on_start is not None:
+                    on_start(cells)
+                _measure(cells, suite.name, options, state, done, on_cell)
+            finally:
+                for backend in backends:
+                    backend.dispose()
+    if not planned or environment is None:
+        raise QuerybenchError("nothing to run: no cell matches the scenarios and variants")
+    state.results = Results(environment, tuple(done), partial=False)
+    state.written = _write(state.results, options.out)
+    return state.results
+
+
+def _own(suite: Suite, pattern: str | None) -> str | None:
+    """The alternatives of ``pattern`` that select something in ``suite`` (None: all)."""
+    if not pattern:
+        return None
+    mine = [
+        part
+        for part in (p.strip() for p in pattern.replace(",", "|").split("|"))
+        if part and suite.registry.matching(part)
+    ]
+    return "|".join(mine)
+
+
+def _measure(
+    cells: Sequence[CellPlan],
+    suite: str,
+    options: RunOptions,
+    state: RunState,
+    done: list[Cell],
+    on_cell: Callable[[CellPlan, Cell], None] | None,
+) -> None:
+    """Measure ``cells`` into ``done``, writing the partial results at most every few seconds."""
+    assert state.results is not None
+    results = state.results
+    written_at = -math.inf
     try:
-        sizes = options.sizes or spec.sizes
-        cells = plan(registry, backends, sizes, pattern=options.pattern, variants=options.variants)
-        if not cells:
-            raise QuerybenchError("nothing to run: no cell matches the scenarios and variants")
-        environment = replace(
-            describe(backends, spec.name, digest), machine_noise=machine_noise(options.policy)
-        )
-        results = Results(environment, (), partial=True)
-        state.results = results
-        if on_start is not None:
-            on_start(cells)
-        done: list[Cell] = []
-        try:
-            written_at = -math.inf
-            with heap_frozen():
-                for cell in run_cells(cells, options.policy, on_cell):
-                    done.append(cell)
-                    state.results = replace(results, cells=tuple(done))
-                    if time.monotonic() - written_at >= WRITE_EVERY:
-                        state.written = _write(state.results, options.out)
-                        written_at = time.monotonic()
-        except Interrupted:
-            # The signal may have cut the last write short: write every finished cell once more.
+        for cell in run_cells(cells, options.policy, on_cell):
+            done.append(replace(cell, suite=suite))
             state.results = replace(results, cells=tuple(done))
-            state.written = _write(state.results, options.out)
-            raise
-        state.results = replace(results, cells=tuple(done), partial=False)
+            if time.monotonic() - written_at >= WRITE_EVERY:
+                state.written = _write(state.results, options.out)
+                written_at = time.monotonic()
+    except Interrupted:
+        # The signal may have cut the last write short: write every finished cell once more.
+        state.results = replace(results, cells=tuple(done))
         state.written = _write(state.results, options.out)
-        return state.results
-    finally:
-        for backend in backends:
-            backend.dispose()
+        raise
 
 
 def _write(results: Results, out: Path) -> list[Path]:

@@ -87,6 +87,8 @@ class Cell:
     # Bytes of the values the statements fetched, where the driver lets them be seen (SQLite
     # through its row factory); None: not measured. Deterministic, like ``queries``.
     bytes: int | None = None
+    # The suite the scenario belongs to ('' in files written before suites existed).
+    suite: str = ""
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -123,6 +125,8 @@ class Environment:
     # CV of a CPU-bound control loop timed as cells are, before the first cell (None: not
     # measured, as in files written before it existed); see runner.timing.machine_noise.
     machine_noise: float | None = None
+    # The suites measured, in run order (empty in files written before suites existed).
+    suites: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

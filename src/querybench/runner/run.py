@@ -3,7 +3,8 @@
 Each cell is measured twice over: once inside a recorder, for the exact statement count, rows
 and findings; then timed without any recorder, so recording never pollutes the latency. A cell
 that raises is kept as a failed cell with its message, and the run goes on. A variant whose
-result differs from the naive variant's is failed too: paired variants must agree. A cell
+result differs from its scenario's reference variant's (``naive`` if it has one, else the first
+declared) is failed too: paired variants must agree. A cell
 that loses its database connection fails, and the run waits for the server before going on.
 """
 
@@ -52,12 +53,14 @@ def plan(
     pattern: str | None = None,
     variants: Sequence[str] | None = None,
 ) -> list[CellPlan]:
-    """The cells of a run, in the order they are measured (naive first in each group)."""
+    """The cells of a run, in the order they are measured (the reference variant first)."""
     chosen = registry.select(pattern)
     cells = []
     for backend in backends:
         for scenario in chosen:
-            names = [v for v in scenario.variants if variants is None or v in variants]
+            first = scenario.reference
+            ordered = [first, *(v for v in scenario.variants if v != first)]
+            names = [v for v in ordered if variants is None or v in variants]
             for size in scenario.sizes_in(sizes):
                 cells += [CellPlan(scenario, name, size, backend) for name in names]
     return cells
@@ -102,10 +105,13 @@ def rows_fetched(recorder: QueryRecorder) -> int:
     return sum(statement.rows or 0 for statement in recorder.statements)
 
 
-def measure_cell(
-    cell: CellPlan, policy: TimingPolicy, reference: dict[tuple[str, int, str], object]
-) -> Cell:
-    """Record, check against the naive result, then time one cell; failures become failed cells."""
+References = dict[tuple[str, int, str], tuple[str, object]]
+"""The first result measured for each scenario, size and backend, and the variant that gave it."""
+
+
+def measure_cell(cell: CellPlan, policy: TimingPolicy, reference: References) -> Cell:
+    """Record, check against the reference result, then time one cell; failures become failed
+    cells."""
     try:
         return _measured(cell, policy, reference)
     except Exception as error:  # a failing scenario must not stop the run (Interrupted does)
@@ -119,9 +125,7 @@ def _failed(cell: CellPlan, reason: str) -> Cell:
     )  # fmt: skip
 
 
-def _measured(
-    cell: CellPlan, policy: TimingPolicy, reference: dict[tuple[str, int, str], object]
-) -> Cell:
+def _measured(cell: CellPlan, policy: TimingPolicy, reference: References) -> Cell:
     """``measure_cell`` without the safety net: whatever the cell raises propagates."""
     engine = cell.backend.engine
     variant = cell.scenario.variants[cell.variant]
@@ -133,9 +137,9 @@ def _measured(
 
     recorder, result = record(engine, body)
     key = (cell.scenario.name, cell.size, cell.backend.label)
-    expected = reference.setdefault(key, result)
+    first, expected = reference.setdefault(key, (cell.variant, result))
     if result != expected:
-        raise AssertionError("its result differs from the naive variant's")
+        raise AssertionError(f"its result differs from the {first} variant's")
     latency = measure(engine, body, policy)
     return Cell(
         cell.scenario.name,
@@ -197,7 +201,7 @@ def run_cells(
     costs the cell it hit, not every cell until the server is back. A server that stays away
     is not waited for again until one of its cells succeeds.
     """
-    reference: dict[tuple[str, int, str], object] = {}
+    reference: References = {}
     gone: set[str] = set()
     for cell in cells:
         engine = cell.backend.engine

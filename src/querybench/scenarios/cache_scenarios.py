@@ -14,13 +14,13 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from querybench import Registry, Scenario, Variant
 from querybench.payments import serialise
 from querybench.payments.cache import PlainData, QueryCache, cached
 from querybench.payments.cache_backends import MemoryBackend
 from querybench.payments.cache_redis import RedisBackend
 from querybench.payments.models import PricingPlan
 from querybench.scenarios.inputs import PaymentInputs, limit_of
-from querybench.scenarios.registry import Registry, Scenario, Variant
 
 REDIS_URL_VARIABLE = "QUERYBENCH_REDIS_URL"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"

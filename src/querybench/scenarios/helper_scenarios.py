@@ -8,11 +8,17 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
+from querybench import ExpectedGrowth, Registry, Scenario, Variant
 from querybench.payments import serialise
 from querybench.payments.models import Payment, PaymentStatus, User
 from querybench.payments.query_helper import QueryHelper
-from querybench.scenarios.inputs import RECENT_STATUS, PaymentInputs, limit_of, probe_user
-from querybench.scenarios.registry import ExpectedGrowth, Registry, Scenario, Variant
+from querybench.scenarios.inputs import (
+    RECENT_STATUS,
+    PaymentInputs,
+    limit_of,
+    probe_payment,
+    probe_user,
+)
 
 CONSTANT: ExpectedGrowth = "constant"
 LINEAR: ExpectedGrowth = "linear"
@@ -29,7 +35,29 @@ def _get_all(session: Session, inputs: PaymentInputs) -> object:
     return [serialise.user_summary(user) for user in users.get_all(session, limit=inputs.size)]
 
 
+def _get_by_id_naive(session: Session, inputs: PaymentInputs) -> object:
+    # A handler and the helper it calls both look the user up: two SELECTs.
+    found = [users.get_by_id_query(session, inputs.user_id) for _ in range(2)]
+    return [None if user is None else serialise.user_summary(user) for user in found]
+
+
+def _get_by_id(session: Session, inputs: PaymentInputs) -> object:
+    # Session.get answers the second lookup from the identity map: one SELECT.
+    found = [users.get_by_id(session, inputs.user_id) for _ in range(2)]
+    return [None if user is None else serialise.user_summary(user) for user in found]
+
+
 _NEWEST_REFUNDED = {"status": RECENT_STATUS}
+
+
+def _first_refunded_naive(session: Session, inputs: PaymentInputs) -> object:
+    payment = payments.get_by_filter_loading_all(session, _NEWEST_REFUNDED)
+    return None if payment is None else serialise.payment_summary(payment)
+
+
+def _first_refunded(session: Session, inputs: PaymentInputs) -> object:
+    payment = payments.get_by_filter(session, _NEWEST_REFUNDED)
+    return None if payment is None else serialise.payment_summary(payment)
 
 
 def _by_filter_naive(session: Session, inputs: PaymentInputs) -> object:
@@ -99,6 +127,27 @@ def _delete(session: Session, inputs: PaymentInputs) -> object:
 
 def add_helper_scenarios(registry: Registry) -> None:
     """Register QueryHelper's paired methods (those with a cheaper form)."""
+    single_row = "always 1: a single-row lookup"
+    for name, description, prepare, naive, eager in [
+        ("QueryHelper.get_by_id", "one user looked up twice in a request: SELECT each time "
+         "vs Session.get (the identity map answers the second)", probe_payment,
+         _get_by_id_naive, _get_by_id),
+        ("QueryHelper.get_by_filter", "the first refunded payment: load every match, keep the "
+         "first vs LIMIT 1", limit_of, _first_refunded_naive, _first_refunded),
+    ]:  # fmt: skip
+        registry.add(
+            Scenario(
+                name=name,
+                description=description,
+                size_meaning=single_row,
+                prepare=prepare,
+                variants={
+                    "naive": Variant("naive", naive, "constant"),
+                    "eager": Variant("eager", eager, "constant"),
+                },
+                sizes=(1,),
+            )
+        )
     for name, description, size_meaning, prepare, naive, eager, naive_growth, writes in [
         ("QueryHelper.get_all", "a page of users: unpaginated then sliced vs LIMIT",
          "users on the page", limit_of, _get_all_naive, _get_all, CONSTANT, False),

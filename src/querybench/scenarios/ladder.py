@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from querybench import Variant
 from querybench.payments import serialise
 from querybench.payments.models import Payment, User
 from querybench.scenarios.inputs import PaymentInputs
-from querybench.scenarios.registry import Variant
 
 VariantRun = Callable[[Session, PaymentInputs], object]
 _payments = Payment.__table__

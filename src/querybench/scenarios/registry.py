@@ -1,8 +1,10 @@
-"""Scenarios: one operation implemented several ways (variants) that must return equal data.
+"""Scenarios: one operation implemented one or several ways (variants) that must return equal data.
 
-A registry is an object, so two suites never see each other's scenarios. Pairing is checked
-when a scenario is added, not when it runs: every scenario has a ``naive`` and an ``eager``
-variant, and names follow ``<Owner>.<operation>``.
+A registry is an object, so two suites never see each other's scenarios. Shape is checked
+when a scenario is added, not when it runs: a name ``<Owner>.<operation>``, at least one
+variant, and ``naive`` and ``eager`` as a pair (the before/after table compares those two).
+A scenario with a single variant ("the code as it is") is measured, counted and gated like
+any other; it has no speedup to report.
 """
 
 from __future__ import annotations
@@ -20,16 +22,24 @@ from querybench.errors import ScenarioError
 
 InputsT = TypeVar("InputsT")
 ExpectedGrowth = Literal["constant", "linear"]
-REQUIRED_VARIANTS = ("naive", "eager")
+#: The pair the before/after table compares; a scenario that has one of them needs the other.
+PAIRED_VARIANTS = ("naive", "eager")
+REQUIRED_VARIANTS = PAIRED_VARIANTS  # the name other modules imported before single variants
+_VARIANT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_GROWTHS = ("constant", "linear")
 
 
 @dataclass(frozen=True)
 class Variant(Generic[InputsT]):
-    """One implementation: runs in the Session it is given and returns plain serialised data."""
+    """One implementation: runs in the Session it is given and returns plain serialised data.
+
+    ``growth`` is how its statement count is expected to grow with N (None: not stated); the
+    gate judges the measured growth against the baseline either way.
+    """
 
     name: str
     run: Callable[[Session, InputsT], object]
-    growth: ExpectedGrowth
+    growth: ExpectedGrowth | None = None
     description: str = ""
 
 
@@ -58,6 +68,58 @@ class Scenario(Generic[InputsT]):
             return list(sweep)
         return [size for size in sweep if size in self.sizes] or list(self.sizes)
 
+    @property
+    def reference(self) -> str:
+        """The variant every other must agree with: ``naive`` if present, else the first."""
+        return "naive" if "naive" in self.variants else next(iter(self.variants))
+
+
+def check_scenario(scenario: Scenario[Any]) -> None:
+    """Raise ``ScenarioError`` naming what is wrong with ``scenario``'s shape, if anything."""
+    where = f"scenario {scenario.name!r}"
+    name: object = scenario.name  # user input: checked, whatever its annotation says
+    if not isinstance(name, str) or "." not in name.strip(".") or name != name.strip():
+        raise ScenarioError(
+            f"{where}: name it '<Owner>.<operation>', "
+            "for example 'PaymentRepository.get_payments_by_status'"
+        )
+    if not callable(scenario.prepare):
+        raise ScenarioError(f"{where}: prepare is {scenario.prepare!r}, not a function")
+    if not scenario.variants:
+        raise ScenarioError(f"{where} has no variant; give at least one function to measure")
+    if len(scenario.variants) > 1 and any(v in scenario.variants for v in PAIRED_VARIANTS):
+        for required in PAIRED_VARIANTS:
+            if required not in scenario.variants:
+                raise ScenarioError(
+                    f"{where} has no {required!r} variant (naive and eager come as a pair; "
+                    f"it has {', '.join(scenario.variants)})"
+                )
+    for key, variant in scenario.variants.items():
+        if not isinstance(variant, Variant):
+            raise ScenarioError(f"{where}: variant {key!r} is {variant!r}, not a Variant")
+        if key != variant.name:
+            raise ScenarioError(f"{where}: variant registered as {key!r} is named {variant.name!r}")
+        if not _VARIANT_NAME.fullmatch(key):
+            raise ScenarioError(
+                f"{where}: variant name {key!r} must be a word (letters, digits, _ or -)"
+            )
+        if not callable(variant.run):
+            raise ScenarioError(f"{where}: variant {key!r} runs {variant.run!r}, not a function")
+        if variant.growth is not None and variant.growth not in _GROWTHS:
+            raise ScenarioError(
+                f"{where}: variant {key!r} growth {variant.growth!r}; "
+                "expected 'constant', 'linear' or None"
+            )
+    if scenario.sizes is not None and not positive_sizes(scenario.sizes):
+        raise ScenarioError(f"{where}: sizes {scenario.sizes!r} must be positive integers")
+
+
+def positive_sizes(sizes: Sequence[object]) -> bool:
+    """Whether ``sizes`` is a non-empty run of positive integers (user input, so checked)."""
+    return bool(sizes) and all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes
+    )
+
 
 class Registry:
     """An ordered set of scenarios, checked as they are added."""
@@ -66,23 +128,10 @@ class Registry:
         self._scenarios: dict[str, Scenario[Any]] = {}
 
     def add(self, scenario: Scenario[InputsT]) -> Scenario[InputsT]:
-        """Register ``scenario``; a missing naive/eager variant or a duplicate name is an error."""
-        if "." not in scenario.name:
-            raise ScenarioError(
-                f"scenario {scenario.name!r}: name it '<Owner>.<operation>', "
-                "for example 'PaymentRepository.get_payments_by_status'"
-            )
+        """Register ``scenario``; a malformed one or a duplicate name is a ``ScenarioError``."""
+        check_scenario(scenario)
         if scenario.name in self._scenarios:
             raise ScenarioError(f"scenario {scenario.name!r} is registered twice")
-        for required in REQUIRED_VARIANTS:
-            if required not in scenario.variants:
-                raise ScenarioError(f"scenario {scenario.name!r} has no {required!r} variant")
-        for key, variant in scenario.variants.items():
-            if key != variant.name:
-                raise ScenarioError(
-                    f"scenario {scenario.name!r}: variant registered as {key!r} "
-                    f"is named {variant.name!r}"
-                )
         self._scenarios[scenario.name] = scenario
         return scenario
 
@@ -107,15 +156,19 @@ class Registry:
             return list(self._scenarios.values())
         chosen: dict[str, Scenario[Any]] = {}
         for alternative in filter(None, (part.strip() for part in re.split(r"[|,]", pattern))):
-            matched = {
-                name: scenario
-                for name, scenario in self._scenarios.items()
-                if alternative.lower() in name.lower() or fnmatch.fnmatchcase(name, alternative)
-            }
+            matched = self.matching(alternative)
             if not matched:
                 self.get(alternative)  # raises, with suggestions
-            chosen.update(matched)
+            chosen.update((scenario.name, scenario) for scenario in matched)
         return [scenario for name, scenario in self._scenarios.items() if name in chosen]
+
+    def matching(self, alternative: str) -> list[Scenario[Any]]:
+        """Scenarios whose name contains ``alternative`` (any case) or matches it as a glob."""
+        return [
+            scenario
+            for name, scenario in self._scenarios.items()
+            if alternative.lower() in name.lower() or fnmatch.fnmatchcase(name, alternative)
+        ]
 
     def __iter__(self) -> Iterator[Scenario[Any]]:
         return iter(self._scenarios.values())

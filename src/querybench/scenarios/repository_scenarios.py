@@ -7,11 +7,11 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
+from querybench import ExpectedGrowth, Registry, Scenario, Variant
 from querybench.payments import serialise
 from querybench.payments.repositories import STRATEGIES, PaymentRepository, UserRepository
 from querybench.scenarios import ladder
 from querybench.scenarios.inputs import PaymentInputs, limit_of, probe_payment, probe_user
-from querybench.scenarios.registry import ExpectedGrowth, Registry, Scenario, Variant
 
 Call = Callable[[Session, PaymentInputs, str], object]
 
