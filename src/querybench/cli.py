@@ -6,11 +6,15 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from querybench.cli_messages import click_message, one_line, show_warning
 from querybench.errors import Interrupted, QuerybenchError
+
+if TYPE_CHECKING:
+    from querybench.gate.verdict import CheckReport
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -329,12 +333,102 @@ def check(
     output_format: str,
 ) -> None:
     """Compare RESULTS with a baseline: exit 0 if nothing regressed, 1 if something did."""
-    import os
-
-    from querybench.gate import RENDERERS, CheckOptions, check, parse_tolerance, render_markdown
+    from querybench.gate import CheckOptions, check, parse_tolerance
 
     options = CheckOptions(tolerance=parse_tolerance(tolerance), absolute=absolute, config=config)
-    report = check(results, baseline_path, options)
+    _report(check(results, baseline_path, options), output_format)
+
+
+@cli.command()
+@click.argument("ref", metavar="REF")
+@click.argument("suite", required=False, metavar="[SUITE]")
+@click.option("--db", "database", metavar="URL", help="Database URL. Default: a SQLite file.")
+@click.option("--dataset", help="Dataset name or spec path (payments default: tiny).")
+@click.option("--sizes", metavar="N,N,...", help="Sizes to compare (default: the dataset's).")
+@click.option("-k", "pattern", metavar="PATTERN", help="Only scenarios matching this.")
+@click.option(
+    "--pairs", type=click.IntRange(min=6, max=50), default=15, show_default=True,
+    help="Paired rounds per cell (A, B then B, A, ...).",
+)  # fmt: skip
+@click.option(
+    "--round-time", type=click.FloatRange(min=0, min_open=True), default=0.005,
+    show_default=True, metavar="S", help="Seconds one round lasts (calls are repeated).",
+)  # fmt: skip
+@click.option(
+    "--min-effect", default="10%", show_default=True, metavar="PCT",
+    help="A cell is slower only when it is significantly more than this slower.",
+)  # fmt: skip
+@click.option(
+    "--alpha", type=float, default=0.05, show_default=True,
+    help="Chance of any false latency alarm in the run (Holm-corrected over the cells).",
+)  # fmt: skip
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="TOML file with [tool.querybench.budgets]. Default: ./pyproject.toml.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Also write DIR/base/ and DIR/head/ results files.",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "markdown", "json"]),
+    default="text", show_default=True,
+    help="Report format on stdout ($GITHUB_STEP_SUMMARY, if set, gets markdown).",
+)  # fmt: skip
+def compare(
+    ref: str,
+    suite: str | None,
+    database: str | None,
+    dataset: str | None,
+    sizes: str | None,
+    pattern: str | None,
+    pairs: int,
+    round_time: float,
+    min_effect: str,
+    alpha: float,
+    config: Path | None,
+    out: Path | None,
+    output_format: str,
+) -> None:
+    """Gate the working tree against revision REF, both measured in turns in this job.
+
+    Exit 0 if nothing regressed, 1 if something did, 2 for unusable input.
+    """
+    from querybench.gate import parse_tolerance
+    from querybench.gate.against import DEFAULT_SUITE, CompareOptions, compare_against
+    from querybench.runner.interleave import PairPolicy
+
+    options = CompareOptions(
+        ref=ref,
+        suite=suite or DEFAULT_SUITE,
+        dataset=dataset,
+        database=database,
+        sizes=_sizes_option(sizes),
+        policy=PairPolicy(pairs=pairs, round_time=round_time),
+        alpha=alpha,
+        min_effect=parse_tolerance(min_effect),
+        config=config,
+        out=out,
+        pattern=pattern or "",
+    )
+    from querybench.runner.job import sigterm_as_interrupt
+
+    # SIGTERM as a clean stop, so the base revision's worktree is removed on a CI cancel too.
+    with sigterm_as_interrupt():
+        report = compare_against(options)
+    _report(report, output_format)
+
+
+def _report(report: CheckReport, output_format: str) -> None:
+    """Print a check's report, append it to $GITHUB_STEP_SUMMARY, exit 1 on a regression."""
+    import os
+
+    from querybench.gate import RENDERERS, render_markdown
+
     for warning in report.warnings:
         click.echo(f"querybench: warning: {warning}", err=True)
     click.echo(RENDERERS[output_format](report))

@@ -3,6 +3,8 @@
     .venv/bin/python tests/gate/measure_flapping.py \\
         --baseline src/querybench/baselines/sqlite.json --runs 10 --work /tmp/flapping
 
+With ``--interleaved`` it measures ``querybench compare`` instead (see ``measure_interleaved.py``).
+
 Each run uses the CI command (tiny dataset, ``--min-time 0.05 --rounds 5``). Every run must
 pass ``querybench check``; then, for every scenario measured at two sizes or more in turn, a
 copy of the run with that scenario's eager cells made 2x slower must fail. Prints one line per
@@ -31,6 +33,10 @@ RUN = ["run", "--dataset", "tiny", "--min-time", "0.05", "--rounds", "5"]
 
 def main() -> int:
     """Measure, check, report."""
+    if "--interleaved" in sys.argv:
+        from tests.gate.measure_interleaved import main as interleaved
+
+        return interleaved([arg for arg in sys.argv[1:] if arg != "--interleaved"])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=10)

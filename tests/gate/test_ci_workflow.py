@@ -36,17 +36,18 @@ def test_it_runs_on_pull_requests_with_a_postgres_service() -> None:
     assert "@localhost:5432/" in job["env"]["QUERYBENCH_DB"]
 
 
-def test_it_measures_on_that_service_then_runs_querybench_check() -> None:
+def test_it_compares_the_pull_request_with_its_base_branch_on_that_service() -> None:
     (job,) = workflow()["jobs"].values()
+    (checkout,) = [
+        step for step in job["steps"] if step.get("uses", "").startswith("actions/checkout")
+    ]
+    assert checkout["with"]["fetch-depth"] == 0  # the base branch must be there to compare with
     runs = [c for c in commands(job) if c[0] == "querybench"]
-    assert [c[1] for c in runs] == ["run", "check"]
-    measure, gate = runs
-    assert measure[measure.index("--db") + 1] == "$QUERYBENCH_DB"
-    out = measure[measure.index("--out") + 1]
-    assert gate[2] == f"{out}/results.json"
-    assert gate[gate.index("--baseline") + 1] == "fixtures/baselines/postgresql.json"
+    assert [c[1] for c in runs] == ["compare"]
+    (gate,) = runs
+    assert gate[2] == "origin/${{ github.base_ref }}"
+    assert gate[gate.index("--db") + 1] == "$QUERYBENCH_DB"
     # Every option the workflow passes exists in the command line it calls.
-    for command in runs:
-        params = cli.commands[command[1]].params
-        known = {opt for param in params for opt in param.opts}
-        assert {word for word in command if word.startswith("--")} <= known
+    params = cli.commands["compare"].params
+    known = {opt for param in params for opt in param.opts}
+    assert {word for word in gate if word.startswith("--")} <= known

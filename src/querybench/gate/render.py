@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import asdict
 
 from querybench.gate.latency import JUDGED_VARIANT, NOISE_SIGMAS
-from querybench.gate.verdict import CheckReport, Verdict
+from querybench.gate.verdict import CheckReport, LatencySummary, Verdict
 
 NOTES_SHOWN = 20
 
@@ -25,6 +25,8 @@ def headline(report: CheckReport) -> str:
 def latency_line(report: CheckReport) -> str:
     """How latency was judged, in one line."""
     latency = report.latency
+    if latency.method == "paired":
+        return paired_line(latency)
     if not latency.judged:
         return "latency: no speedup to judge (no naive and eager cells in both runs)"
     noise = f"±{latency.noise:.0%}" if latency.noise is not None else "unknown: too few cells"
@@ -43,6 +45,20 @@ def latency_line(report: CheckReport) -> str:
     if latency.absolute_judged or latency.absolute_skipped:
         line += f"; absolute latency judged for {latency.absolute_judged} cells"
     return line
+
+
+def paired_line(latency: LatencySummary) -> str:
+    """How an interleaved comparison judged latency, in one line."""
+    if not latency.judged:
+        return "latency: no cell measured on both sides to compare"
+    worst = latency.worst_change
+    return (
+        f"latency: {latency.judged} cells compared in {latency.pairs} interleaved paired rounds "
+        f"each; a cell counts as slower when its ratio to the base exceeds "
+        f"{1 + latency.allowed_drop:.2f}x (one-sided Wilcoxon signed-rank, Holm-corrected over "
+        f"the {latency.judged} cells, alpha {latency.alpha:g})"
+        + (f"; worst median ratio {1 + worst:.2f}x" if worst is not None else "")
+    )
 
 
 def _notes_text(notes: tuple[Verdict, ...]) -> list[str]:

@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal[
-    "queries", "growth", "failed", "budget", "latency", "improved", "new", "missing", "fixed"
+    "queries",
+    "growth",
+    "failed",
+    "budget",
+    "latency",
+    "improved",
+    "new",
+    "missing",
+    "fixed",
+    "fetched",
 ]
 
 
@@ -54,6 +63,10 @@ class LatencySummary:
     worst_cell_change: float | None = None
     absolute_judged: int = 0
     absolute_skipped: int = 0
+    # "speedup" (against a baseline file) or "paired" (interleaved against a base revision).
+    method: str = "speedup"
+    alpha: float = 0.0
+    pairs: int = 0
 
 
 @dataclass(frozen=True)

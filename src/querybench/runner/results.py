@@ -106,6 +106,9 @@ class Cell:
     status: str = "ok"
     error: str = ""
     proof: ProofRecord | None = None
+    # Bytes of the values the statements fetched, where the driver lets them be seen (SQLite
+    # through its row factory); None: not measured. Deterministic, like ``queries``.
+    bytes: int | None = None
     # The suite the scenario belongs to ('' in files written before suites existed).
     suite: str = ""
     # Issue 18: the recorded call's pool use; the body size of a route scenario's response.
