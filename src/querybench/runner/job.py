@@ -281,9 +281,9 @@ def _measure(
                 state.written = _write(state.results, options.out)
                 written_at = time.monotonic()
     except Interrupted:
-        # The signal may have cut the last write short: write every finished cell once more.
+        # The signal may have cut the last write short: _keep_measured writes every finished
+        # cell once more, from these results.
         state.results = replace(results, cells=tuple(done))
-        state.written = _write(state.results, options.out)
         raise
 
 
