@@ -178,7 +178,7 @@ ALLOWED = {
     ("runner/results.py", "write_atomic"): "the atomic helper itself",
     ("datasets/cache.py", "copy_atomically"): "the dataset cache's atomic copy",
     ("runner/job.py", "check_output_folder"): "an empty probe file, removed at once",
-    ("runner/compare_worker.py", "main"): "its own stdout (a dup of fd 1), the pipe to the coordinator",
+    ("runner/compare_worker.py", "main"): "its stdout (fd 1 dup), the pipe to the coordinator",
     ("cli.py", "_report"): "appends to $GITHUB_STEP_SUMMARY, a file CI owns and reads after",
 }
 WRITING_CALLS = {"write_text", "write_bytes", "copyfile", "copy", "copy2", "savefig", "dump"}
