@@ -130,7 +130,7 @@ def ci_wall(tree: Path, work: Path) -> dict[str, float]:
     start = time.monotonic()
     run = [querybench, "run", "--dataset", "tiny", "--min-time", "0.05", "--rounds", "5"]
     subprocess.run([*run, "--out", str(work / "ci")], cwd=tree, capture_output=True, check=True)
-    baseline = str(ROOT / "fixtures" / "baselines" / "sqlite.json")
+    baseline = str(ROOT / "src" / "querybench" / "baselines" / "sqlite.json")
     check = [querybench, "check", str(work / "ci" / "results.json"), "--baseline", baseline]
     subprocess.run(check, cwd=tree, capture_output=True, check=False)
     today = time.monotonic() - start

@@ -7,6 +7,7 @@ Latency cannot decide these tests: six pairs give a signed-rank p of at least 1/
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -96,6 +97,9 @@ def test_an_unchanged_tree_is_exit_0_and_reports_paired_latency(
     out = capsys.readouterr().out
     assert "querybench check: no regression in working tree against HEAD (" in out
     assert "latency: 1 cells compared in 6 interleaved paired rounds each" in out
+    pinned = "pinned together to CPU " if hasattr(os, "sched_setaffinity") else "free to run"
+    assert f"; both workers {pinned}" in out
+    assert ", 3 pairs of processes" in out
     assert worktrees(repo) == 1
 
 

@@ -18,6 +18,7 @@ from querybench.gate.counts import check_budgets, compare_cells, compare_growth
 from querybench.gate.fetched import compare_fetched
 from querybench.gate.paired import ALPHA, MIN_EFFECT, judge_paired
 from querybench.gate.verdict import CheckReport, Verdict
+from querybench.runner.cpus import idlest_cpu
 from querybench.runner.environment import describe
 from querybench.runner.interleave import CellKey, PairPolicy, compare_trees
 from querybench.runner.job import RunOptions, open_backends
@@ -150,6 +151,7 @@ def compare_against(
         finally:
             backend.dispose()
         sizes = options.sizes or tuple(source.sizes) or (suite.sizes if suite else ())
+        cpu = idlest_cpu() if options.policy.pin else None
         base, head, changed = compare_trees(
             (base_tree, head_tree),
             options.suite,
@@ -159,6 +161,7 @@ def compare_against(
             options.policy,
             on_cell,
             options.pattern,
+            cpu,
         )
     if not head:
         selected = f" matching -k {options.pattern!r}" if options.pattern else ""
@@ -178,6 +181,10 @@ def compare_against(
         for name, variant, size in changed
     ]
     budget_warnings, report = judge(base, head, options, base_tree.label, changed_keys)
+    processes = len(options.policy.blocks())
+    where = "free to run on any CPU" if cpu is None else f"pinned together to CPU {cpu}"
+    placement = f"both workers {where}, {processes} pair{'s' * (processes > 1)} of processes"
+    report = replace(report, latency=replace(report.latency, placement=placement))
     if dirty:
         warnings.insert(0, "the working tree has uncommitted changes: they were measured too")
     return replace(report, warnings=tuple(warnings + budget_warnings))

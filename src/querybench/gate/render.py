@@ -58,6 +58,7 @@ def paired_line(latency: LatencySummary) -> str:
         f"{1 + latency.allowed_drop:.2f}x (one-sided Wilcoxon signed-rank, Holm-corrected over "
         f"the {latency.judged} cells, alpha {latency.alpha:g})"
         + (f"; worst median ratio {1 + worst:.2f}x" if worst is not None else "")
+        + (f"; {latency.placement}" if latency.placement else "")
     )
 
 

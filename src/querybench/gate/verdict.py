@@ -67,6 +67,8 @@ class LatencySummary:
     method: str = "speedup"
     alpha: float = 0.0
     pairs: int = 0
+    # Paired: where the workers ran, e.g. "both workers on CPU 0, 3 pairs of processes".
+    placement: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from querybench.errors import QuerybenchError
+from querybench.runner.cpus import pin
 from querybench.runner.results import Cell, StatementGroup
 from querybench.runner.revision import Tree
 from querybench.runner.timing import Latency
@@ -37,12 +38,23 @@ class PairPolicy:
     # A round's figure is its median call, so a burst does not need long rounds to be diluted.
     round_time: float = 0.005
     warmup_calls: int = 3
+    # The pairs are split over this many pairs of fresh worker processes: one process can run
+    # the same code 10-20% slower than another for its whole life (measured on an A/A compare),
+    # and a pair of processes met only once would make that offset look like a change.
+    processes: int = 3
+    # Both workers on the CPU that was idlest when the comparison started (``runner.cpus``).
+    pin: bool = True
+
+    def blocks(self) -> list[int]:
+        """How many pairs each pair of worker processes takes, in order."""
+        count = max(1, min(self.processes, self.pairs))
+        return [self.pairs // count + (index < self.pairs % count) for index in range(count)]
 
 
 class WorkerProcess:
     """One revision's worker: requests in on stdin, answers out on stdout, one JSON line each."""
 
-    def __init__(self, tree: Tree, suite: str, url: str) -> None:
+    def __init__(self, tree: Tree, suite: str, url: str, cpu: int | None = None) -> None:
         self.tree = tree
         # A fixed hash seed: the same code and data then make the same objects in the same
         # order on both sides, which keeps counts and any instruction count repeatable.
@@ -57,6 +69,7 @@ class WorkerProcess:
             text=True,
             encoding="utf-8",
         )
+        pin(self.process.pid, cpu)  # before it has imported anything worth timing
 
     def ask(self, op: str, **fields: Any) -> dict[str, Any]:
         """Send one request and wait for its answer; a worker that died is one error line."""
@@ -122,36 +135,123 @@ def _counted(key: CellKey, backend: str, answer: dict[str, Any]) -> Cell:
     return _recorded(key, backend, answer, None)
 
 
-def compare_cell(
-    key: CellKey, pair: tuple[WorkerProcess, WorkerProcess], backend: str, policy: PairPolicy
-) -> tuple[Cell, Cell, bool]:
-    """Both sides of one cell (A then B), and whether they returned the same data."""
+@dataclass
+class _Pending:
+    """One cell being compared: its recorded calls, calls per round and the rounds so far."""
+
+    key: CellKey
+    records: list[dict[str, Any]]
+    calls: int
+    samples: tuple[list[float], list[float]]
+    error: str = ""
+
+
+def _calibrate(
+    key: CellKey, pair: tuple[WorkerProcess, WorkerProcess], policy: PairPolicy
+) -> _Pending:
+    """Record one call on each side (exact counts), warm both up, and size the rounds."""
     request = {"scenario": key[0], "variant": key[1], "size": key[2]}
     records = [worker.ask("record", **request) for worker in pair]
+    pending = _Pending(key, records, 1, ([], []))
     if any("error" in answer for answer in records):
-        base, head = (_counted(key, backend, answer) for answer in records)
-        return base, head, True
+        return pending
     fastest = math.inf
     for _ in range(policy.warmup_calls):
         for worker in pair:
             answer = worker.ask("time", **request, calls=1)
-            fastest = min(fastest, float(answer["total"]))
-    calls = min(MAX_CALLS, max(1, math.ceil(policy.round_time / fastest))) if fastest > 0 else 1
-    samples: tuple[list[float], list[float]] = ([], [])
-    for number in range(policy.pairs):
-        # A, B then B, A: neither side is always the one that runs right after the other.
-        order = (0, 1) if number % 2 == 0 else (1, 0)
-        for side in order:
-            answer = pair[side].ask("time", **request, calls=calls)
             if "error" in answer:
-                failed = _failed(key, backend, str(answer["error"]))
-                return failed, failed, True
-            samples[side].append(float(answer["median"]))
+                pending.error = str(answer["error"])
+                return pending
+            fastest = min(fastest, float(answer["total"]))
+    if fastest > 0:
+        pending.calls = min(MAX_CALLS, max(1, math.ceil(policy.round_time / fastest)))
+    return pending
+
+
+def _round(pending: _Pending, pair: tuple[WorkerProcess, WorkerProcess], first: int) -> None:
+    """One paired round of one cell: side ``first`` runs, then the other, back to back."""
+    request = {"scenario": pending.key[0], "variant": pending.key[1], "size": pending.key[2]}
+    for side in (first, 1 - first):
+        answer = pair[side].ask("time", **request, calls=pending.calls)
+        if "error" in answer:
+            pending.error = str(answer["error"])
+            return
+        pending.samples[side].append(float(answer["median"]))
+
+
+def _cells(pending: _Pending, backend: str) -> tuple[Cell, Cell, bool]:
+    """Both sides of a compared cell, and whether they returned the same data."""
+    key, records = pending.key, pending.records
+    if any("error" in answer for answer in records):
+        base, head = (_counted(key, backend, answer) for answer in records)
+        return base, head, True
+    if pending.error:
+        failed = _failed(key, backend, pending.error)
+        return failed, failed, True
     base, head = (
-        _recorded(key, backend, records[side], Latency.of(samples[side], calls_per_round=calls))
+        _recorded(
+            key,
+            backend,
+            records[side],
+            Latency.of(pending.samples[side], calls_per_round=pending.calls),
+        )
         for side in (0, 1)
     )
     return base, head, records[0]["result"] == records[1]["result"]
+
+
+def _warm(pending: _Pending, pair: tuple[WorkerProcess, WorkerProcess], calls: int) -> None:
+    """Fresh workers: prepare the cell's inputs and warm it up on both sides, untimed."""
+    request = {"scenario": pending.key[0], "variant": pending.key[1], "size": pending.key[2]}
+    for _ in range(calls):
+        for worker in pair:
+            answer = worker.ask("time", **request, calls=1)
+            if "error" in answer:
+                pending.error = str(answer["error"])
+                return
+
+
+def compare_cells(
+    keys: Sequence[CellKey],
+    pairs: Callable[[], tuple[WorkerProcess, WorkerProcess]],
+    backend: str,
+    policy: PairPolicy,
+    on_cell: Callable[[CellKey], None] | None = None,
+) -> list[tuple[Cell, Cell, bool]]:
+    """Both sides of every cell (A then B), and whether each returned the same data.
+
+    ``pairs()`` gives the workers of the next block: the first call the ones the cells were
+    listed with, later calls fresh ones (``PairPolicy.processes``), warmed up again before
+    their first timed round. Within a block the rounds are spread over the whole block: round
+    i of every cell, then round i + 1, so a burst or a slow spell of one CPU (a neighbour on a
+    shared host, the core one side was scheduled on) lands on a round or two of many cells,
+    never on all the rounds of one. A cell's pair i runs A, B when i + its position is even and
+    B, A otherwise.
+    """
+    pair = pairs()
+    pending = [_calibrate(key, pair, policy) for key in keys]
+    number = 0
+    for block, count in enumerate(policy.blocks()):
+        live = [
+            cell
+            for cell in pending
+            if not cell.error and not any("error" in answer for answer in cell.records)
+        ]
+        if block:
+            pair = pairs()
+            for cell in live:
+                _warm(cell, pair, policy.warmup_calls)
+        for _ in range(count):
+            for position, cell in enumerate(live):
+                if not cell.error:
+                    _round(cell, pair, (number + position) % 2)
+            number += 1
+    results = []
+    for cell in pending:
+        results.append(_cells(cell, backend))
+        if on_cell is not None:
+            on_cell(cell.key)
+    return results
 
 
 def compare_trees(
@@ -163,27 +263,36 @@ def compare_trees(
     policy: PairPolicy,
     on_cell: Callable[[CellKey], None] | None = None,
     pattern: str = "",
+    cpu: int | None = None,
 ) -> tuple[list[Cell], list[Cell], list[CellKey]]:
     """Cells of the base and the working tree, measured in turns; also the cells whose result
-    (the data the variant returned) differs between the two."""
-    workers = [WorkerProcess(tree, suite, url) for tree in trees]
+    (the data the variant returned) differs between the two. With ``cpu``, every worker runs
+    on that CPU only (``runner.cpus``)."""
+    workers: list[WorkerProcess] = []
+
+    def fresh() -> tuple[WorkerProcess, WorkerProcess]:
+        while workers:
+            workers.pop().close()
+        # Both start at once (Popen does not wait), so a block's start-up costs one import.
+        workers.extend(WorkerProcess(tree, suite, url, cpu) for tree in trees)
+        return workers[0], workers[1]
+
     try:
-        pair = (workers[0], workers[1])
+        pair = fresh()
         base_keys, head_keys = (_cells_of(worker, sizes, pattern) for worker in pair)
         common = set(base_keys) & set(head_keys)
         base: list[Cell] = []
         head: list[Cell] = []
         changed: list[CellKey] = []
-        for key in head_keys:
-            if key not in common:
-                continue
-            old, new, same = compare_cell(key, pair, backend, policy)
+        keys = [key for key in head_keys if key in common]
+        given = iter([pair])
+        blocks = compare_cells(keys, lambda: next(given, None) or fresh(), backend, policy, on_cell)
+        for key, (old, new, same) in zip(keys, blocks, strict=True):
             base.append(old)
             head.append(new)
             if not same:
                 changed.append(key)
-            if on_cell is not None:
-                on_cell(key)
+        pair = (workers[0], workers[1])
         # Cells on one side only still reach the gate, counted: as new (or missing) cells.
         for keys, side, out in ((head_keys, 1, head), (base_keys, 0, base)):
             for key in keys:
