@@ -8,6 +8,7 @@ transaction that is rolled back.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -20,6 +21,9 @@ from querybench.plans.predicates import aliases
 from querybench.plans.schema import require_owned
 from querybench.plans.shape import Plan
 from querybench.recorder.statement import Statement
+
+_EXPLAINS = itertools.count()
+"""Numbers the SQLite EXPLAIN texts (see ``explain_sql``)."""
 
 EXPLAINED_KINDS = ("select", "update", "delete")
 """Statements that have a plan worth reading; INSERT ... VALUES has none."""
@@ -41,7 +45,14 @@ def explain_sql(conn: Connection, sql: str, params: Any, *, analyse: bool = Fals
     transaction = conn.begin() if not conn.in_transaction() else conn.begin_nested()
     try:
         if dialect == "sqlite":
-            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+            # EXPLAIN reads no table, so SQLite never checks the schema cookie for it: on a
+            # pooled connection that has run nothing since another one made or dropped an
+            # index, it plans with the schema from before; a statement that reads the schema
+            # table reloads it. And sqlite3 caches prepared statements by their text, a cached
+            # EXPLAIN keeping the plan it was prepared with: each text is made new.
+            conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+            marked = f"EXPLAIN QUERY PLAN /* querybench plan {next(_EXPLAINS)} */ {sql}"
+            rows = conn.exec_driver_sql(marked, params).all()
             return parse_sqlite([tuple(row) for row in rows], names)
         if dialect == "postgresql":
             options = "ANALYZE, BUFFERS, FORMAT JSON" if analyse else "FORMAT JSON"
