@@ -17,17 +17,18 @@ from sqlalchemy.orm import Session
 from querybench.errors import QuerybenchError
 from querybench.plans.collect import collect_plans
 from querybench.plans.proof import prove_index
-from querybench.plans.shape import IndexProof, PlanFinding
+from querybench.plans.shape import IndexProof, PlanFinding, TableIndex
 from querybench.runner.timing import TimingPolicy
 
 
 def with_plans(
     engine: Engine, recorder: Any, groups: Sequence[Any]
-) -> tuple[list[Any], tuple[PlanFinding, ...]]:
-    """The cell's statement groups, each with its plan, and the cell's plan findings."""
+) -> tuple[list[Any], tuple[PlanFinding, ...], tuple[TableIndex, ...]]:
+    """The cell's statement groups, each with its plan, the cell's plan findings, and the
+    non-unique indexes of the tables its statements read."""
     report = collect_plans(engine, list(recorder.statements), analyse=True)
     planned = [replace(group, plan=report.plans.get(group.fingerprint)) for group in groups]
-    return planned, report.findings
+    return planned, report.findings, report.indexes
 
 
 def prove_findings(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
 from querybench.plans.explain import explain_statements
 from querybench.plans.findings import plan_findings
-from querybench.plans.inventory import DEFAULT_THRESHOLD, inventory
+from querybench.plans.inventory import DEFAULT_THRESHOLD, TableInfo, inventory
 from querybench.plans.predicates import aliases
-from querybench.plans.shape import Plan, PlanFinding
+from querybench.plans.shape import Plan, PlanFinding, TableIndex
 from querybench.recorder.statement import Statement
 
 
@@ -21,6 +21,13 @@ class PlanReport:
 
     plans: dict[str, Plan]
     findings: tuple[PlanFinding, ...]
+    # The catalog of every table the statements read (indexes, keys, size class).
+    tables: dict[str, TableInfo] = field(default_factory=dict)
+
+    @property
+    def indexes(self) -> tuple[TableIndex, ...]:
+        """The non-unique indexes of those tables, as a cell's results keep them."""
+        return tuple(index for info in self.tables.values() for index in info.table_indexes())
 
 
 def collect_plans(
@@ -40,7 +47,7 @@ def collect_plans(
         tables.update(aliases(statement.sql).values())
     with engine.connect() as conn:
         info = inventory(conn, tables, threshold=threshold)
-    return PlanReport(plans, plan_findings(statements, plans, info))
+    return PlanReport(plans, plan_findings(statements, plans, info), info)
 
 
 def plans(recorder: object, bind: Engine, *, analyse: bool = False) -> PlanReport:

@@ -15,9 +15,12 @@ def render_plan_findings(results: Any) -> str:
             key = (cell.backend, finding.kind, finding.table, finding.columns)
             seen.setdefault(key, []).append(f"{cell.scenario}[{cell.variant}] @ N={cell.size}")
             examples.setdefault(key, finding)
+    unused = render_unused_indexes(results)
     if not seen:
         planned = any(group.plan for cell in results.cells for group in cell.statements)
-        return "no plan findings\n" if planned else "no plans in this file (run with --plans)\n"
+        if not planned:
+            return "no plans in this file (run with --plans)\n"
+        return "no plan findings\n" + unused
     for key, where in seen.items():
         finding = examples[key]
         columns = ", ".join(finding.columns) or "-"
@@ -35,7 +38,31 @@ def render_plan_findings(results: Any) -> str:
         lines.append("index proofs (median latency without -> with the index):")
         for cell, proof in proofs:
             lines.append(f"  {cell.scenario}[{cell.variant}] @ N={cell.size}: {proof}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + unused
+
+
+def render_unused_indexes(results: Any) -> str:
+    """Per planned backend: the indexes of large tables no plan of the run read, or why that
+    is not knowable; empty for a run without plans."""
+    from querybench.plans.unused import unused_indexes
+
+    lines = []
+    for answer in unused_indexes(results.cells):
+        if answer.unknown:
+            lines.append(f"{answer.backend}: unused indexes not knowable: {answer.unknown}")
+            continue
+        if not answer.findings:
+            lines.append(
+                f"{answer.backend}: every index of a large table was read by a plan"
+                f" ({answer.planned} statements planned in {answer.cells} cells)"
+            )
+        for finding in answer.findings:
+            lines.append(
+                f"{answer.backend}: unused_index on {finding.table} ({', '.join(finding.columns)})"
+            )
+            lines.append(f"  {finding.detail}")
+            lines.append(f"  alembic: {finding.alembic}")
+    return "".join(f"{line}\n" for line in lines)
 
 
 def render_schema_gain(without: Any, with_indexes: Any) -> str:

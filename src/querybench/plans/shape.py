@@ -72,10 +72,29 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class TableIndex:
+    """A non-unique index of a table a cell's statements read, from the database's catalog.
+
+    Kept in the results (``Cell.plan_indexes``, with ``--plans``) so that the indexes no plan
+    of the whole run read can be named (:mod:`querybench.plans.unused`). ``large`` when the
+    table holds at least the plan rules' size threshold: a planner reads a small table whole
+    whatever its indexes, so only a large table's unread index says anything.
+    ``foreign_key`` when the index's leading columns are a foreign key's.
+    """
+
+    table: str
+    name: str
+    columns: tuple[str, ...]
+    large: bool
+    foreign_key: bool = False
+
+
+@dataclass(frozen=True)
 class PlanFinding:
     """Something a plan shows that an index (or another loader) would change.
 
-    ``kind`` is ``full_scan``, ``unindexed_foreign_key`` or ``joined_collection_limit``;
+    ``kind`` is ``full_scan``, ``unindexed_foreign_key``, ``joined_collection_limit`` or, for
+    a whole run, ``unused_index`` (:mod:`querybench.plans.unused`);
     ``columns`` the advised index's columns in order (equality, then range or sort);
     ``model_index`` and ``alembic`` the advice as code to paste (empty where no index helps).
     """

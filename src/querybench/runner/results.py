@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from querybench.errors import ResultsError
-from querybench.plans.shape import IndexProof, Plan, PlanFinding, Scan
+from querybench.plans.shape import IndexProof, Plan, PlanFinding, Scan, TableIndex
 from querybench.runner.signals import signals_held
 from querybench.runner.timing import Latency
 
@@ -118,6 +118,8 @@ class Cell:
     # each advised index measured without and with it.
     plan_findings: tuple[PlanFinding, ...] = ()
     index_proofs: tuple[IndexProof, ...] = ()
+    # With --plans: the non-unique indexes of the tables the statements read (plans.unused).
+    plan_indexes: tuple[TableIndex, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -221,6 +223,7 @@ _NESTED: dict[str, type[Any]] = {
     "Scan": Scan,
     "PlanFinding": PlanFinding,
     "IndexProof": IndexProof,
+    "TableIndex": TableIndex,
 }
 _SCALARS: dict[str, tuple[type, ...]] = {
     "str": (str,),

@@ -19,7 +19,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from querybench.plans.shape import IndexProof, PlanFinding
+from querybench.plans.shape import IndexProof, PlanFinding, TableIndex
 from querybench.recorder import QueryRecorder, count_queries
 from querybench.runner.backends import Backend
 from querybench.runner.pool import watch_pool
@@ -160,10 +160,11 @@ def _measured(
     groups = list(_groups(recorder))
     findings: tuple[PlanFinding, ...] = ()
     proofs: tuple[IndexProof, ...] = ()
+    indexes: tuple[TableIndex, ...] = ()
     if plans is not None:  # after the recorded pass, before the timed rounds: never inside one
         from querybench.plans.cells import prove_findings, with_plans
 
-        groups, findings = with_plans(engine, recorder, groups)
+        groups, findings, indexes = with_plans(engine, recorder, groups)
     latency = measure(engine, body, policy)
     if plans is not None and plans.prove_indexes:
         proofs = prove_findings(engine, body, findings, policy, plans.proven)
@@ -182,6 +183,7 @@ def _measured(
         response_bytes=getattr(result, "response_bytes", None),  # a route's response body
         plan_findings=tuple(findings),
         index_proofs=tuple(proofs),
+        plan_indexes=indexes,
     )
 
 
