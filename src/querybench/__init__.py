@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from querybench.datasets import BuildContext, callable_source, read_source_probes
     from querybench.errors import QueryBudgetExceeded, ScenarioError, SuiteError
+    from querybench.plans.fix import PlanFixProof, prove_plan_fix
     from querybench.recorder import (
         Allowance,
         CallSite,
@@ -54,6 +55,8 @@ _HOMES = {
     "BuildContext": "querybench.datasets",
     "callable_source": "querybench.datasets",
     "read_source_probes": "querybench.datasets",
+    "PlanFixProof": "querybench.plans.fix",
+    "prove_plan_fix": "querybench.plans.fix",
 }
 
 __all__ = [
@@ -68,6 +71,7 @@ __all__ = [
     "FixProof",
     "Growth",
     "Origin",
+    "PlanFixProof",
     "QueryBudgetExceeded",
     "QueryRecorder",
     "Registry",
@@ -86,6 +90,7 @@ __all__ = [
     "fingerprint",
     "load_suites",
     "prove_fix",
+    "prove_plan_fix",
     "read_source_probes",
 ]
 

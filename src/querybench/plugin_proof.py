@@ -50,6 +50,22 @@ def _raised(error: BaseException) -> str:
     return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
 
 
+def plans_line(item: pytest.Item) -> str:
+    """One line: ``plans: <findings, advice, proofs>`` from re-running the test under
+    ``prove_plan_fix``, or ``plans: not run: <why>``. Never raises for what the test does."""
+    rerun = rerun_of(item)
+    if isinstance(rerun, str):
+        line = f"plans: not run: {rerun}"
+    else:
+        from querybench.plans.fix import prove_plan_fix
+
+        try:
+            line = f"plans: {prove_plan_fix(rerun)}"
+        except (Exception, pytest.fail.Exception, pytest.skip.Exception) as error:
+            line = f"plans: not run: re-running the test raised {_raised(error)}"
+    return " ".join(line.split())
+
+
 def proof_line(item: pytest.Item) -> str:
     """One line: ``proof: <the proof>`` when the derived options proved the fix, else
     ``not proven: <why>``. Never raises for what the test does: the failure it ends stays."""

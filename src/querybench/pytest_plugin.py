@@ -12,6 +12,10 @@
 - option ``--querybench-prove={on,off}`` (ini ``querybench_prove``), ``on`` by default: a test
   failing for N+1 findings (or over budget with findings) is re-run under ``prove_fix`` and
   its failure message ends with the proof, or why the fix is not proven;
+- option ``--querybench-plans={off,on}`` (ini ``querybench_plans``), ``off`` by default: a test
+  failing on querybench's account is re-run once more under ``prove_plan_fix``; its message
+  then ends with the plan findings of its statements and the advised indexes (measured only in
+  a database querybench built; elsewhere nothing is created: :mod:`querybench.plans.fix`);
 - with pytest-benchmark, a recorded test's benchmark gets ``extra_info["queries"]``;
 - ``--querybench-baseline=FILE`` (known findings pass, new ones fail, fixed ones are listed:
   :mod:`querybench.plugin_baseline`), ``--querybench-budgets=FILE`` (budgets per test, written
@@ -51,6 +55,7 @@ __all__ = ["query_counter"]
 
 NPLUSONE_MODES = ("off", "warn", "fail")
 PROVE_MODES = ("on", "off")
+PLANS_MODES = ("off", "on")
 DEFAULT_ALLOW_REASON = f"allowed by @pytest.mark.{ALLOW_MARKER}"
 ALLOWED_PROPERTY = "querybench_allowed"
 """The ``user_properties`` key that carries a test's allowed findings to the summary."""
@@ -64,6 +69,8 @@ class Settings:
     prove: bool
     record: bool = False
     """Record every test (a baseline or budgets file is being written)."""
+    plans: bool = False
+    """End a failure message with the plan findings of the test's statements."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "Re-run a test that fails for N+1 findings to prove the fix: on (default) or off.",
         default="on",
     )
+    group.addoption(
+        "--querybench-plans",
+        dest="querybench_plans",
+        choices=PLANS_MODES,
+        default=None,
+        help="on: re-run a test that fails on querybench's account to explain its statements, "
+        "and end its failure message with the plan findings and index advice; off (default). "
+        "Overrides the querybench_plans ini setting.",
+    )
+    parser.addini(
+        "querybench_plans",
+        "End a querybench failure with the plan findings of the test's statements: off or on.",
+        default="off",
+    )
     plugin_baseline.add_options(group, parser)
     plugin_ratchet.add_options(group, parser)
     plugin_sarif.add_options(group)
@@ -148,7 +169,8 @@ def pytest_configure(config: pytest.Config) -> None:
         or (budgets is not None and budgets.write)
         or plugin_sarif.SARIF in config.stash
     )
-    config.stash[SETTINGS] = Settings(cast("NPlusOneMode", mode), prove, bool(record))
+    plans = _setting(config, "querybench_plans", PLANS_MODES) == "on"
+    config.stash[SETTINGS] = Settings(cast("NPlusOneMode", mode), prove, bool(record), plans)
     config.stash[plugin_baseline.RUNS] = {}
     config.pluginmanager.register(plugin_endofrun.RunCollector(config), "querybench-runs")
 
@@ -278,12 +300,18 @@ def _keep_allowed(item: pytest.Item, watch: CallWatch) -> None:
 
 
 def _with_proof(item: pytest.Item, watch: CallWatch, failure: str) -> str:
-    """The failure message, ending with the proof line when the test's findings can have one."""
-    if not item.config.stash[SETTINGS].prove or not watch.findings():
-        return failure
-    from querybench.plugin_proof import proof_line
+    """The failure message, ending with the proof line when the test's findings can have one,
+    then (``--querybench-plans=on``) the plans line."""
+    settings = item.config.stash[SETTINGS]
+    if settings.prove and watch.findings():
+        from querybench.plugin_proof import proof_line
 
-    return f"{failure}\n{proof_line(item)}"
+        failure = f"{failure}\n{proof_line(item)}"
+    if settings.plans:
+        from querybench.plugin_proof import plans_line
+
+        failure = f"{failure}\n{plans_line(item)}"
+    return failure
 
 
 @pytest.hookimpl(wrapper=True)

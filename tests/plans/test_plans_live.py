@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from querybench import count_queries
 from querybench.payments.models import User
 from querybench.plans.collect import collect_plans, plans
+from querybench.plans.fix import prove_plan_fix
 from querybench.plans.proof import prove_index
 from querybench.plans.shape import PlanFinding
 from querybench.runner.run import record
@@ -152,3 +154,64 @@ def test_analysed_plans_count_actual_rows_and_change_nothing(
     assert after == before  # the DELETE ran under ANALYZE and was rolled back
     (plan,) = [p for p in report.plans.values() if p.scans]
     assert plan.analysed is (analyse and indexed.dialect.name != "sqlite")
+
+
+def _fn(engine: Engine, name: str, variant: str, size: int) -> Any:
+    """A cell as a user's code path: a function of no argument that opens its own Session."""
+    body = _cell(engine, name, variant, size)
+
+    def fn() -> object:
+        with Session(engine) as session:
+            return body(session)
+
+    return fn
+
+
+def test_prove_plan_fix_measures_the_advised_index_in_a_database_querybench_built(
+    phase3: Engine,
+) -> None:
+    name, variant, size = PROVEN[phase3.dialect.name]
+    before = {ix["name"] for ix in sa.inspect(phase3).get_indexes("payments")}
+    proof = prove_plan_fix(_fn(phase3, name, variant, size))
+    columns, model, _alembic = ADVICE[name]
+    assert [(f.kind, f.columns) for f in proof.findings if f.kind == "full_scan"] == [
+        ("full_scan", columns)
+    ]
+    (measured,) = [p for p in proof.proofs if p.columns == columns]
+    assert measured.uses_index, measured.after.summary()
+    assert proof.hypothetical == ()
+    assert f"full_scan on payments: {model}" in str(proof)
+    assert f"proven: {measured.index} on " in str(proof)
+    assert {ix["name"] for ix in sa.inspect(phase3).get_indexes("payments")} == before
+    print(f"\nprove_plan_fix {name}[{variant}] @ N={size}: {proof}")  # the ratio, not asserted
+
+
+def test_unused_indexes_of_a_run_are_named_with_their_drop_line(indexed: Engine) -> None:
+    from querybench.plans.cells import with_plans
+    from querybench.plans.unused import unused_indexes
+    from querybench.runner.results import Cell
+    from querybench.runner.run import _groups
+
+    cells = []
+    for variant in ("naive", "eager"):
+        body = _cell(indexed, "PaymentRepository.get_user_payments_by_status", variant, 10)
+        recorder, _ = record(indexed, body)
+        groups, findings, indexes = with_plans(indexed, recorder, list(_groups(recorder)))
+        assert findings == ()
+        cell = Cell("by_status", variant, 10, "db", recorder.count, 0, None)
+        cells.append(replace(cell, statements=tuple(groups), plan_indexes=indexes))
+    (answer,) = unused_indexes(cells)
+    assert answer.unknown == ""
+    named = {finding.alembic for finding in answer.findings}
+    # The listing reads ix_payments_user_id_status; nothing in these two cells reads the
+    # other two indexes of payments, and users is read by primary key only.
+    assert 'op.drop_index("ix_payments_created_at", table_name="payments")' in named
+    assert 'op.drop_index("ix_payments_status_created_at", table_name="payments")' in named
+    assert not any("ix_payments_user_id_status" in line for line in named)
+    # Take one plan away: what the run read is no longer known, so nothing is named.
+    first = cells[0]
+    blind = replace(first.statements[0], plan=None)
+    cells[0] = replace(first, statements=(blind, *first.statements[1:]))
+    (answer,) = unused_indexes(cells)
+    assert answer.findings == ()
+    assert answer.unknown == "1 statements that could read an index had no plan"

@@ -29,7 +29,8 @@ Body = Callable[[Session], object]
 
 def _statement(engine: Engine, body: Body, fingerprint: str) -> Statement:
     """Run ``body`` once in a recorder (rolled back) and return its statement of ``fingerprint``."""
-    with Session(engine) as session, count_queries(session) as recorder:
+    # On the engine, not the Session: a body may open a Session of its own (prove_plan_fix).
+    with Session(engine) as session, count_queries(engine) as recorder:
         body(session)
         session.rollback()
     for statement in recorder.statements:
@@ -44,13 +45,23 @@ def _plan(engine: Engine, statement: Statement) -> Plan:
 
 
 def _hypothetical(engine: Engine, statement: Statement, ddl: str) -> Plan | None:
-    """The plan with ``ddl``'s index as a hypopg hypothetical index; None without hypopg."""
+    """The plan with ``ddl``'s index as a hypopg hypothetical index; None without hypopg.
+    Creates the extension when missing (a database the harness owns) and drops it after."""
+    return _with_hypothetical(engine, statement, ddl, create_extension=True)
+
+
+def _with_hypothetical(
+    engine: Engine, statement: Statement, ddl: str, *, create_extension: bool
+) -> Plan | None:
     if engine.dialect.name != "postgresql":
         return None
     with engine.connect() as conn:
         installed = conn.exec_driver_sql(
             "SELECT 1 FROM pg_extension WHERE extname = 'hypopg'"
         ).first()
+        if installed is None and not create_extension:
+            conn.rollback()
+            return None
         try:
             if installed is None:
                 conn.exec_driver_sql("CREATE EXTENSION hypopg")
@@ -68,6 +79,22 @@ def _hypothetical(engine: Engine, statement: Statement, ddl: str) -> Plan | None
             if installed is None:
                 conn.exec_driver_sql("DROP EXTENSION hypopg")
             conn.commit()
+
+
+def hypothetical_plan(
+    engine: Engine,
+    statement: Statement,
+    finding: PlanFinding,
+    *,
+    create_extension: bool = False,
+) -> Plan | None:
+    """The plan of ``statement`` (the finding's) with the advised index as a hypothetical one
+    (PostgreSQL with hypopg only; None elsewhere). Creates nothing in the database unless
+    ``create_extension`` (a database the harness owns) and hypopg is not installed yet."""
+    if not finding.columns:
+        return None
+    ddl = f"CREATE INDEX ON {finding.table} ({', '.join(finding.columns)})"
+    return _with_hypothetical(engine, statement, ddl, create_extension=create_extension)
 
 
 def _index(conn: Connection, finding: PlanFinding, name: str) -> sa.Index:
