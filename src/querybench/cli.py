@@ -399,12 +399,12 @@ def compare(
     Exit 0 if nothing regressed, 1 if something did, 2 for unusable input.
     """
     from querybench.gate import parse_tolerance
-    from querybench.gate.against import DEFAULT_SUITE, CompareOptions, compare_against
+    from querybench.gate.against import CompareOptions, compare_against
     from querybench.runner.interleave import PairPolicy
 
     options = CompareOptions(
         ref=ref,
-        suite=suite or DEFAULT_SUITE,
+        suite=suite or "",
         dataset=dataset,
         database=database,
         sizes=_sizes_option(sizes),

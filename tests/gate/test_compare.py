@@ -181,3 +181,27 @@ def test_a_suite_with_its_own_dataset_builder_is_compared_cell_for_cell(
     assert status == 0, out
     assert "no regression in working tree against HEAD (" in out
     assert "(10 cells compared)" in out  # 5 scenario x variant pairs at N=1 and 10
+
+
+def test_without_suite_the_configured_suites_are_compared(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The suite lives in a subfolder, named from a pyproject.toml there: both trees load it by
+    # its path from the repository's root.
+    (repo / "app").mkdir()
+    git(repo, "mv", "suite.py", "app/suite.py")
+    (repo / "app" / "pyproject.toml").write_text(
+        '[tool.querybench]\nsuites = ["suite.py:registry"]\n', "utf-8"
+    )
+    git(repo, "add", "app")
+    git(repo, "commit", "-qm", "configured")
+    commit = (repo / "app" / "suite.py").read_text("utf-8").replace("EXTRA = False", "EXTRA = True")
+    (repo / "app" / "suite.py").write_text(commit, "utf-8")
+    monkeypatch.chdir(repo / "app")
+    status = main(
+        ["compare", "HEAD", "--sizes", "1", "--pairs", "6", "--round-time", "0.0005",
+         *NEVER_LATENCY]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert status == 1, out
+    assert "REGRESSION Demo.users[only] @ N=1 on sqlite: queries 1 -> 2 (+1)" in out

@@ -25,6 +25,7 @@ from querybench.runner.job import RunOptions, open_backends
 from querybench.runner.results import Cell, Results, write_results
 from querybench.runner.revision import base_revision, working_tree
 from querybench.suites import Suite, load_suites
+from querybench.suites.discovery import configured_suites
 
 DEFAULT_SUITE = "querybench.scenarios.builtin:payments_registry"
 STATEMENTS_NAMED = 3
@@ -35,7 +36,7 @@ class CompareOptions:
     """What ``querybench compare`` was asked to do."""
 
     ref: str
-    suite: str = DEFAULT_SUITE
+    suite: str = ""  # empty: [tool.querybench] suites, else the payments suite
     dataset: str | None = None  # None: tiny for payments, else the suite's own
     database: str | None = None
     sizes: tuple[int, ...] | None = None
@@ -128,6 +129,28 @@ def suite_of(ref: str, root: Path) -> Suite | None:
     return suites[0]
 
 
+def configured_refs(root: Path, start: Path) -> tuple[str, ...]:
+    """``[tool.querybench] suites`` of the nearest pyproject.toml, as the workers load them
+    (from the tree's root: a file's path is made relative to it); the payments suite without."""
+    configured = configured_suites(start)
+    if configured is None:
+        return (DEFAULT_SUITE,)
+    refs, folder = configured
+    found = []
+    for ref in refs:
+        target, colon, attr = ref.partition(":")
+        if target.endswith(".py"):
+            path = (folder / target).resolve()
+            try:
+                target = str(path.relative_to(root.resolve()))
+            except ValueError:
+                raise QuerybenchError(
+                    f"[tool.querybench] suites: {ref} is outside the repository ({root})"
+                ) from None
+        found.append(f"{target}{colon}{attr}")
+    return tuple(found)
+
+
 def compare_against(
     options: CompareOptions, on_cell: Callable[[CellKey], None] | None = None
 ) -> CheckReport:
@@ -136,38 +159,50 @@ def compare_against(
         raise QuerybenchError(f"--alpha: expected a number between 0 and 1, got {options.alpha}")
     load_budgets(options.config)  # a bad budgets file fails before anything is measured
     head_tree, dirty = working_tree(options.tree.resolve())
-    suite = suite_of(options.suite, head_tree.root)
+    refs = (
+        (options.suite,)
+        if options.suite
+        else configured_refs(head_tree.root, options.tree.resolve())
+    )
+    suites = [(ref, suite_of(ref, head_tree.root)) for ref in refs]
+    base: list[Cell] = []
+    head: list[Cell] = []
+    changed: list[CellKey] = []
+    cpu = idlest_cpu() if options.policy.pin else None
     with base_revision(head_tree.root, options.ref) as base_tree:
-        # The dataset is built once, as the working tree's suite says (payments: --dataset).
-        dataset = options.dataset or (None if suite is not None else "tiny")
-        run_options = RunOptions(
-            dataset=dataset, databases=(options.database,), sizes=options.sizes
-        )
-        backends, source, digest = open_backends(run_options, suite)
-        backend = backends[0]
-        try:
-            environment = describe(backends, source.name, digest)
-            url = backend.engine.url.render_as_string(hide_password=False)
-        finally:
-            backend.dispose()
-        sizes = options.sizes or tuple(source.sizes) or (suite.sizes if suite else ())
-        cpu = idlest_cpu() if options.policy.pin else None
-        base, head, changed = compare_trees(
-            (base_tree, head_tree),
-            options.suite,
-            url,
-            backend.label,
-            sizes,
-            options.policy,
-            on_cell,
-            options.pattern,
-            cpu,
-        )
+        for ref, suite in suites:
+            # The dataset is built once per suite, as the working tree's suite says (payments:
+            # --dataset, tiny by default).
+            dataset = options.dataset or (None if suite is not None else "tiny")
+            run_options = RunOptions(
+                dataset=dataset, databases=(options.database,), sizes=options.sizes
+            )
+            backends, source, digest = open_backends(run_options, suite)
+            backend = backends[0]
+            try:
+                environment = describe(backends, source.name, digest)
+                url = backend.engine.url.render_as_string(hide_password=False)
+            finally:
+                backend.dispose()
+            sizes = options.sizes or tuple(source.sizes) or (suite.sizes if suite else ())
+            old, new, moved = compare_trees(
+                (base_tree, head_tree),
+                ref,
+                url,
+                backend.label,
+                sizes,
+                options.policy,
+                on_cell,
+                options.pattern,
+                cpu,
+            )
+            base += old
+            head += new
+            changed += moved
     if not head:
         selected = f" matching -k {options.pattern!r}" if options.pattern else ""
-        raise QuerybenchError(
-            f"nothing to compare: the suite {options.suite!r} has no cell{selected}"
-        )
+        named = ", ".join(repr(ref) for ref in refs)
+        raise QuerybenchError(f"nothing to compare: the suite {named} has no cell{selected}")
     if options.out is not None:
         for name, cells, commit in (("base", base, base_tree.commit), ("head", head, "")):
             results = Results(
