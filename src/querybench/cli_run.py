@@ -68,4 +68,16 @@ def run_with_progress(
             console.print(f"interrupted: kept {kept} finished cells (partial) in {where}")
         else:
             console.print(f"wrote {where}")
+        failed = [cell for cell in state.results.cells if cell.status != "ok"]
+        if failed and not exit_code:
+            first = f"{failed[0].scenario}[{failed[0].variant}]: {failed[0].error}"
+            if len(failed) == kept:
+                # Nothing was measured: a CI job running this must not pass.
+                print(f"querybench run: every cell failed ({kept}); the first: {first}",
+                      file=sys.stderr)  # fmt: skip
+                exit_code = 1
+            else:
+                console.print(
+                    f"{len(failed)} of {kept} cells failed; the first: {first}", markup=False
+                )
     return exit_code
