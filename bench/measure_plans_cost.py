@@ -1,6 +1,6 @@
 """What ``--plans`` costs a run, and whether it changes what the timed rounds measure.
 
-    .venv/bin/python bench/measure_plans_cost.py --pairs 3 [--db URL]
+    .venv/bin/python bench/measure_plans_cost.py --pairs 3 [--db URL] [-k PATTERN]
 
 Runs ``querybench run --dataset tiny`` (the CI command: ``--min-time 0.05 --rounds 5``) with
 and without ``--plans``, alternating which goes first, ``--pairs`` times. Prints:
@@ -30,9 +30,10 @@ from querybench.runner.results import read_results
 RUN = ["run", "--dataset", "tiny", "--min-time", "0.05", "--rounds", "5"]
 
 
-def run(out: Path, plans: bool, database: str | None) -> float:
+def run(out: Path, plans: bool, database: str | None, pattern: str) -> float:
     """One ``querybench run``; its wall time."""
     command = [str(Path(sys.executable).with_name("querybench")), *RUN, "--out", str(out)]
+    command += ["-k", pattern] if pattern else []
     command += ["--plans"] if plans else []
     command += ["--db", database] if database else []
     start = time.monotonic()
@@ -74,6 +75,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--db", default=None)
+    parser.add_argument("-k", dest="pattern", default="", help="only scenarios matching this")
     parser.add_argument("--no-control", dest="control", action="store_false")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="querybench-plans-cost-"))
@@ -85,7 +87,7 @@ def main() -> int:
             kinds.append("control")
         for kind in kinds:
             out = work / f"{kind}{number}"
-            walls[kind].append(run(out, kind == "plans", args.db))
+            walls[kind].append(run(out, kind == "plans", args.db, args.pattern))
             found[kind].append(medians(out / "results.json"))
             print(f"pair {number} {kind}: {walls[kind][-1]:.1f} s", flush=True)
     summary: dict[str, object] = {
