@@ -11,6 +11,9 @@ and without ``--plans``, alternating which goes first, ``--pairs`` times. Prints
   and its timed rounds, on a connection of their own, so this ratio should sit at 1.00 within
   the run-to-run noise, which ``--control`` shows: the same ratio between two runs *without*
   plans (default on).
+``--direct`` instead times, in this process, what ``--plans`` adds to each cell of the tiny
+dataset (``plans.cells.with_plans``: EXPLAIN of each fingerprint, the catalog read, the rules)
+beside the cell's own recorded pass: the cost without the run-to-run noise of whole runs.
 Not collected by pytest: it measures the machine.
 """
 
@@ -70,6 +73,45 @@ def ratios(
     }
 
 
+def direct(database: str | None, pattern: str) -> dict[str, object]:
+    """Per cell: seconds of plan collection, and of the recorded pass it follows."""
+    from sqlalchemy.orm import Session
+
+    from querybench.datasets import build_dataset, load_spec
+    from querybench.plans.cells import with_plans
+    from querybench.runner.backends import open_backend
+    from querybench.runner.run import _groups, plan, record
+    from querybench.scenarios.builtin import payments_registry
+
+    work = Path(tempfile.mkdtemp(prefix="querybench-plans-direct-"))
+    target = database or f"sqlite:///{work / 'tiny.sqlite'}"
+    built = build_dataset(load_spec("tiny"), target, cache_dir=work / "cache")
+    backend = open_backend(built.url)
+    collecting: list[float] = []
+    recorded: list[float] = []
+    try:
+        for cell in plan(payments_registry(), [backend], [1, 10, 100], pattern=pattern or None):
+            variant = cell.scenario.variants[cell.variant]
+            with Session(backend.engine) as session:
+                inputs = cell.scenario.prepare(session, cell.size)
+            start = time.perf_counter()
+            recorder, _ = record(backend.engine, lambda s, v=variant, i=inputs: v.run(s, i))
+            recorded.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            with_plans(backend.engine, recorder, list(_groups(recorder)))
+            collecting.append(time.perf_counter() - start)
+    finally:
+        backend.dispose()
+    return {
+        "backend": backend.label,
+        "cells": len(collecting),
+        "plans_total_s": round(sum(collecting), 2),
+        "plans_per_cell_ms_median": round(statistics.median(collecting) * 1e3, 2),
+        "plans_per_cell_ms_max": round(max(collecting) * 1e3, 2),
+        "recorded_pass_total_s": round(sum(recorded), 2),
+    }
+
+
 def main() -> int:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -77,7 +119,11 @@ def main() -> int:
     parser.add_argument("--db", default=None)
     parser.add_argument("-k", dest="pattern", default="", help="only scenarios matching this")
     parser.add_argument("--no-control", dest="control", action="store_false")
+    parser.add_argument("--direct", action="store_true")
     args = parser.parse_args()
+    if args.direct:
+        print(json.dumps(direct(args.db, args.pattern), indent=1))
+        return 0
     work = Path(tempfile.mkdtemp(prefix="querybench-plans-cost-"))
     walls: dict[str, list[float]] = {"plans": [], "without": [], "control": []}
     found: dict[str, list[dict[tuple[str, str, int, str], float]]] = {k: [] for k in walls}
