@@ -76,8 +76,6 @@ def run_with_progress(
                 print(f"querybench run: every cell failed ({kept}); the first: {first}",
                       file=sys.stderr)  # fmt: skip
                 exit_code = 1
-            else:
-                console.print(
-                    f"{len(failed)} of {kept} cells failed; the first: {first}", markup=False
-                )
+            else:  # each is named in the summary above
+                console.print(f"{len(failed)} of {kept} cells failed (named above)")
     return exit_code

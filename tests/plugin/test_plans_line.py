@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from peer_plugins import ASYNCIO_INI
 
 # posts.writer_id has no index and posts has 2,000 rows: each lazy load of Writer.posts reads
 # posts whole, which the plans line names with the Index to add. The database is the test's
@@ -48,6 +49,11 @@ def test_posts_per_writer(db):
 """
 
 
+@pytest.fixture(autouse=True)
+def _ini(pytester: pytest.Pytester) -> None:
+    pytester.makeini(f"[pytest]\nfilterwarnings = error\n{ASYNCIO_INI}\n")
+
+
 def test_the_failure_ends_with_the_plan_finding_and_its_advice(
     pytester: pytest.Pytester,
 ) -> None:
@@ -72,7 +78,7 @@ def test_plans_are_off_by_default(pytester: pytest.Pytester) -> None:
 
 
 def test_a_bad_ini_value_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nquerybench_plans = sometimes\n")
+    pytester.makeini(f"[pytest]\n{ASYNCIO_INI}\nquerybench_plans = sometimes\n")
     pytester.makepyfile(test_user="def test_nothing():\n    pass\n")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
