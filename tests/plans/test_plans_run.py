@@ -107,6 +107,9 @@ def test_run_with_plans_on_phase3_keeps_plans_and_advice(
         in printed
     )
     assert "index proofs" in printed
+    # The run read payments by user and status only: its index on created_at went unread.
+    assert "sqlite: unused_index on payments (created_at)" in printed
+    assert 'alembic: op.drop_index("ix_payments_created_at", table_name="payments")' in printed
 
 
 def test_schema_refuses_a_database_querybench_did_not_build(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from querybench.plans.inventory import DEFAULT_THRESHOLD
+
 
 def render_plan_findings(results: Any) -> str:
     """Each finding once per backend (with the cells that showed it), its advice, its proofs."""
@@ -51,10 +53,15 @@ def render_unused_indexes(results: Any) -> str:
         if answer.unknown:
             lines.append(f"{answer.backend}: unused indexes not knowable: {answer.unknown}")
             continue
-        if not answer.findings:
+        if not answer.judged:
             lines.append(
-                f"{answer.backend}: every index of a large table was read by a plan"
-                f" ({answer.planned} statements planned in {answer.cells} cells)"
+                f"{answer.backend}: no secondary index on a table of {DEFAULT_THRESHOLD} rows"
+                " or more: no unused index to look for"
+            )
+        elif not answer.findings:
+            lines.append(
+                f"{answer.backend}: each of the {answer.judged} indexes of large tables was read"
+                f" by a plan ({answer.planned} statements planned in {answer.cells} cells)"
             )
         for finding in answer.findings:
             lines.append(

@@ -28,6 +28,7 @@ class UnusedIndexes:
     unknown: str = ""
     planned: int = 0
     cells: int = 0
+    judged: int = 0  # indexes of large tables, read or not
 
 
 def _needs_plan(fingerprint: str) -> bool:
@@ -97,10 +98,9 @@ def unused_indexes(cells: Sequence[Cell]) -> list[UnusedIndexes]:
             name for cell in mine for proof in cell.index_proofs for name in proof.after.indexes
         )
         indexes = {(index.table, index.name): index for cell in mine for index in cell.plan_indexes}
+        large = [index for _key, index in sorted(indexes.items()) if index.large]
         found = tuple(
-            _finding(index, len(planned), len(mine))
-            for (_table, name), index in sorted(indexes.items())
-            if index.large and name not in read
+            _finding(index, len(planned), len(mine)) for index in large if index.name not in read
         )
-        answers.append(UnusedIndexes(backend, found, "", len(planned), len(mine)))
+        answers.append(UnusedIndexes(backend, found, "", len(planned), len(mine), len(large)))
     return answers
