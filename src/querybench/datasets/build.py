@@ -104,6 +104,9 @@ def build_source(
         try:
             with backend_errors(target_url, "cannot build"), _gc_paused():
                 _build_into(engine, source)
+                # Statistics now, not whenever autovacuum gets to them: every run's plans are
+                # then made from the same statistics of the same rows.
+                analyse_tables(engine, [table.name for table in source.metadata.sorted_tables])
         finally:
             engine.dispose()
     return _describe(target_url, source, started, from_cache=from_cache)
@@ -197,6 +200,21 @@ def _valid_cache(path: Path, source: RowSource) -> bool:
     finally:
         engine.dispose()
     return meta.get("state") == "complete" and meta.get("cache_key") == source.cache_key()
+
+
+def analyse_tables(engine: Engine, names: list[str]) -> None:
+    """Refresh the planner's statistics of ``names`` on a server (SQLite keeps none unless
+    asked, and its ``sqlite_stat1`` table would be one more table not in our mark)."""
+    if not names:
+        return
+    quote = engine.dialect.identifier_preparer.quote
+    listed = ", ".join(quote(name) for name in names)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"ANALYZE {listed}")
+    elif engine.dialect.name in ("mysql", "mariadb"):
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"ANALYZE TABLE {listed}").all()
 
 
 def _build_into(engine: Engine, source: RowSource) -> None:

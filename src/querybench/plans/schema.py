@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from querybench.datasets.build import analyse_tables
 from querybench.datasets.probes import META_TABLE_NAME, OWNER_MARK, read_meta, write_meta
 from querybench.errors import OwnershipError, QuerybenchError
 from querybench.payments.models import Base
@@ -83,15 +84,8 @@ def _index_names(conn: Connection) -> set[str]:
 
 
 def analyse(engine: Engine) -> None:
-    """Refresh the planner's statistics on the payments tables (servers; SQLite keeps none
-    unless asked, and its ``sqlite_stat1`` table would be one more table not in our mark)."""
-    names = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql(f"ANALYZE {names}")
-    elif engine.dialect.name in ("mysql", "mariadb"):
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f"ANALYZE TABLE {names}").all()
+    """Refresh the planner's statistics on the payments tables (servers only)."""
+    analyse_tables(engine, [table.name for table in Base.metadata.sorted_tables])
 
 
 def schema_of(conn: Connection) -> str:
