@@ -86,12 +86,15 @@ def test_rtt_adds_a_round_trip_per_statement(tmp_path: Path) -> None:
             variants=("naive", "eager"),
             sizes=(100,),
             rtt_ms=rtt,
-            policy=TimingPolicy(min_time=0.0, min_rounds=3, min_round_time=0.0),
+            policy=TimingPolicy(min_time=0.0, min_rounds=5, min_round_time=0.0),
         )
         return {c.variant: c.latency.minimum for c in results.cells if c.latency is not None}
 
     # The fastest round: the least disturbed by whatever else the machine is doing.
     local, remote = fastest(0.0), fastest(1.0)
-    # 101 statements each wait at least 1 ms; the eager variant's one statement, 1 ms.
-    assert remote["naive"] - local["naive"] >= 0.100
-    assert remote["eager"] - local["eager"] < 0.010
+    # 101 statements each wait at least 1 ms; the eager variant's one statement, 1 ms. The upper
+    # bound is relative to the naive variant's, measured under the same load: one round trip,
+    # not 101 (an absolute bound failed on a machine at load 15).
+    naive_extra = remote["naive"] - local["naive"]
+    assert naive_extra >= 0.100
+    assert remote["eager"] - local["eager"] < naive_extra / 10
