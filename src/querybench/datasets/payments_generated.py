@@ -39,7 +39,7 @@ from querybench.datasets.schema.spec import (
     ValueFunction,
 )
 from querybench.datasets.schema.values import EPOCH, PERIOD_SECONDS
-from querybench.datasets.source import ProbeDocument
+from querybench.datasets.source import ProbeDocument, SpecFields
 from querybench.datasets.spec import DatasetSpec, PlanSpec
 from querybench.payments.models import Base, PaymentStatus
 
@@ -83,7 +83,7 @@ def _generator_spec(spec: DatasetSpec) -> SchemaSpec:
 
 
 @dataclass(frozen=True)
-class GeneratedPaymentsSource:
+class GeneratedPaymentsSource(SpecFields):
     """A payments spec built by the schema-driven generator, with the payments probes."""
 
     spec: DatasetSpec
@@ -96,16 +96,6 @@ class GeneratedPaymentsSource:
     def name(self) -> str:
         """The spec's name, ``-generated``: its default file is not the hand-written one's."""
         return self.source.name
-
-    @property
-    def seed(self) -> int:
-        """The spec's seed."""
-        return self.spec.seed
-
-    @property
-    def sizes(self) -> tuple[int, ...]:
-        """The spec's sizes."""
-        return self.spec.sizes
 
     @property
     def metadata(self) -> sa.MetaData:

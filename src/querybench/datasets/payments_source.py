@@ -17,31 +17,16 @@ from querybench.datasets.build import build_source
 from querybench.datasets.cache import cache_key
 from querybench.datasets.generate import generate
 from querybench.datasets.probes import Probes
-from querybench.datasets.source import ProbeDocument
+from querybench.datasets.source import ProbeDocument, SpecFields
 from querybench.datasets.spec import DatasetSpec
 from querybench.payments.models import Base, Payment, PricingPlan, User
 
 
 @dataclass(frozen=True)
-class PaymentsSource:
+class PaymentsSource(SpecFields):
     """The payments tables filled by ``generate(spec)``; probes as ``Probes.to_json`` lays out."""
 
     spec: DatasetSpec
-
-    @property
-    def name(self) -> str:
-        """The spec's name."""
-        return self.spec.name
-
-    @property
-    def seed(self) -> int:
-        """The spec's seed."""
-        return self.spec.seed
-
-    @property
-    def sizes(self) -> tuple[int, ...]:
-        """The spec's sizes."""
-        return self.spec.sizes
 
     @property
     def metadata(self) -> sa.MetaData:

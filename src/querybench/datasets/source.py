@@ -66,6 +66,37 @@ class RowSource(Protocol):
         ...
 
 
+class _Spec(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def sizes(self) -> tuple[int, ...]: ...
+
+
+class SpecFields:
+    """``name``, ``seed`` and ``sizes`` of a row source, read from its ``spec`` (the part of
+    :class:`RowSource` every source of this package shares; a subclass may override one)."""
+
+    spec: _Spec
+
+    @property
+    def name(self) -> str:
+        """The spec's name."""
+        return self.spec.name
+
+    @property
+    def seed(self) -> int:
+        """The spec's seed."""
+        return self.spec.seed
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """The spec's sizes."""
+        return self.spec.sizes
+
+
 def insert_rows(connection: Connection, table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> int:
     """Insert ``rows`` into ``table`` in executemany chunks of ``CHUNK_ROWS``; returns the count."""
     count = 0

@@ -26,7 +26,7 @@ from querybench.datasets.schema.mapping import SchemaModel, read_mapping
 from querybench.datasets.schema.probes import probe_document
 from querybench.datasets.schema.spec import FakerOverride, SchemaSpec
 from querybench.datasets.schema.values import check_provider
-from querybench.datasets.source import CHUNK_ROWS, ProbeDocument
+from querybench.datasets.source import CHUNK_ROWS, ProbeDocument, SpecFields
 from querybench.errors import SpecError
 
 #: Bump when the same spec and schema would generate other rows.
@@ -34,27 +34,12 @@ GENERATOR_VERSION = "2"
 
 
 @dataclass(frozen=True)
-class SchemaSource:
+class SchemaSource(SpecFields):
     """Rows for every table of a mapping, generated from its schema and a ``SchemaSpec``."""
 
     models: Any
     spec: SchemaSpec
     model: SchemaModel = field(compare=False, repr=False)
-
-    @property
-    def name(self) -> str:
-        """The spec's name."""
-        return self.spec.name
-
-    @property
-    def seed(self) -> int:
-        """The spec's seed."""
-        return self.spec.seed
-
-    @property
-    def sizes(self) -> tuple[int, ...]:
-        """The spec's sizes."""
-        return self.spec.sizes
 
     @property
     def metadata(self) -> sa.MetaData:
