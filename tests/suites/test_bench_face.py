@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot  # noqa: F401 - see below
 import pytest
 
 from querybench.cli import main
 from querybench.report.sources import load_results
 
 SUITE = Path(__file__).with_name("school_suite.py")
+# pytester forgets, when its test ends, every module imported during the test; numpy cannot be
+# imported a second time in one process, so the report's libraries are imported here, first.
 
 
 def test_pytest_benchmark_run_of_a_user_suite_reads_into_report(
