@@ -151,3 +151,25 @@ def test_a_stop_during_a_write_still_leaves_every_finished_cell_on_disk(
     results = read_results(tmp_path / "out" / "results.json")
     assert (results.partial, len(results.cells)) == (True, 3)
     assert left_over(tmp_path / "out") == []
+
+
+def test_after_a_stop_the_pool_log_is_quiet_until_the_block_ends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from querybench.runner.job import sigterm_as_interrupt
+
+    pool = logging.getLogger("sqlalchemy.pool.impl.QueuePool")
+    with caplog.at_level(logging.ERROR), sigterm_as_interrupt():
+        pool.error("before the stop")
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        except Interrupted:
+            # What SQLAlchemy logs when the stop landed inside a cursor call: not shown.
+            pool.error("Error closing cursor")
+    pool.error("after the block")
+    assert [record.getMessage() for record in caplog.records] == [
+        "before the stop",
+        "after the block",
+    ]

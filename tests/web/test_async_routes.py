@@ -62,9 +62,14 @@ def async_app(engine: AsyncEngine, log: RequestLog) -> FastAPI:
     @app.get("/fanout")
     async def fanout(n: int, s: AsyncSession = Depends(session_dep)) -> Any:  # noqa: B008
         ids = await user_ids(s, n)
+        # Every task connects first, then all send their SELECT at once: on a loaded machine,
+        # connecting one by one could otherwise finish a task before the next one starts.
+        connected = asyncio.Barrier(len(ids))
 
         async def email_of(user_id: int) -> str | None:
             async with sessions() as own:  # a session per task: they run side by side
+                await own.connection()
+                await connected.wait()
                 return await own.scalar(sa.select(User.email).where(User.id == user_id))
 
         return await asyncio.gather(*(email_of(user_id) for user_id in ids))

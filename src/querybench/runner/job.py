@@ -8,6 +8,7 @@ stop as Ctrl-C.
 
 from __future__ import annotations
 
+import logging
 import math
 import signal
 import time
@@ -75,7 +76,16 @@ class RunState:
 def sigterm_as_interrupt() -> Iterator[None]:
     """Within the block, SIGTERM and SIGINT raise ``Interrupted`` (130 / 143 exit codes)."""
 
+    # A signal that lands inside a cursor call makes SQLAlchemy invalidate the connection, then
+    # fail to close the cursor on it, and log that with a traceback: noise after a stop the user
+    # asked for. From the signal on, the pool's log goes nowhere until the block is left.
+    pool_log = logging.getLogger("sqlalchemy.pool")
+    quiet = logging.NullHandler()
+    propagate = pool_log.propagate
+
     def stop(number: int, _frame: FrameType | None) -> None:
+        pool_log.addHandler(quiet)
+        pool_log.propagate = False
         raise Interrupted(number)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -84,6 +94,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        pool_log.removeHandler(quiet)
+        pool_log.propagate = propagate
 
 
 def check_output_folder(out: Path) -> None:
