@@ -3,8 +3,9 @@
 Two vCPUs of one machine can run the same code at different speeds for seconds at a time (a
 neighbour on the host, steal time, another process): on this project's 2-core VM, an A/A
 comparison with the workers free to land on either CPU had paired log ratios spread twice as
-wide (standard deviation 0.33 against 0.15) as with both pinned to one CPU, and median ratios
-up to 1.6x on unchanged code. Pinned together, whatever slows that CPU slows both sides.
+wide (standard deviation 0.15-0.42, most above 0.26, against 0.13-0.19) as with both pinned to
+one CPU (``taskset -c 0``), and median ratios up to 1.7x on unchanged code. Pinned together,
+whatever slows that CPU slows both sides.
 """
 
 from __future__ import annotations

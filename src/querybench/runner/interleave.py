@@ -38,9 +38,9 @@ class PairPolicy:
     # A round's figure is its median call, so a burst does not need long rounds to be diluted.
     round_time: float = 0.005
     warmup_calls: int = 3
-    # The pairs are split over this many pairs of fresh worker processes: one process can run
-    # the same code 10-20% slower than another for its whole life (measured on an A/A compare),
-    # and a pair of processes met only once would make that offset look like a change.
+    # The pairs are split over this many pairs of fresh worker processes, so that an offset
+    # one process keeps for its whole life (its memory layout, say) moves a third of a cell's
+    # pairs, not all of them. (Not measured apart from pinning, which removed the offsets seen.)
     processes: int = 3
     # Both workers on the CPU that was idlest when the comparison started (``runner.cpus``).
     pin: bool = True
@@ -145,34 +145,48 @@ class _Pending:
     samples: tuple[list[float], list[float]]
     error: str = ""
 
+    @property
+    def request(self) -> dict[str, Any]:
+        """The cell, as a worker request names it."""
+        return {"scenario": self.key[0], "variant": self.key[1], "size": self.key[2]}
+
+    @property
+    def timed(self) -> bool:
+        """Whether the cell still takes rounds: both sides recorded it and nothing failed."""
+        return not self.error and not any("error" in answer for answer in self.records)
+
+
+def _warm(pending: _Pending, pair: tuple[WorkerProcess, WorkerProcess], calls: int) -> float:
+    """Prepare the cell's inputs and call it ``calls`` times on each side, untimed as rounds;
+    the fastest call (inf when the cell failed, its error kept)."""
+    fastest = math.inf
+    for _ in range(calls):
+        for worker in pair:
+            answer = worker.ask("time", **pending.request, calls=1)
+            if "error" in answer:
+                pending.error = str(answer["error"])
+                return math.inf
+            fastest = min(fastest, float(answer["total"]))
+    return fastest
+
 
 def _calibrate(
     key: CellKey, pair: tuple[WorkerProcess, WorkerProcess], policy: PairPolicy
 ) -> _Pending:
     """Record one call on each side (exact counts), warm both up, and size the rounds."""
-    request = {"scenario": key[0], "variant": key[1], "size": key[2]}
-    records = [worker.ask("record", **request) for worker in pair]
-    pending = _Pending(key, records, 1, ([], []))
-    if any("error" in answer for answer in records):
-        return pending
-    fastest = math.inf
-    for _ in range(policy.warmup_calls):
-        for worker in pair:
-            answer = worker.ask("time", **request, calls=1)
-            if "error" in answer:
-                pending.error = str(answer["error"])
-                return pending
-            fastest = min(fastest, float(answer["total"]))
-    if fastest > 0:
-        pending.calls = min(MAX_CALLS, max(1, math.ceil(policy.round_time / fastest)))
+    pending = _Pending(key, [], 1, ([], []))
+    pending.records = [worker.ask("record", **pending.request) for worker in pair]
+    if pending.timed:
+        fastest = _warm(pending, pair, policy.warmup_calls)
+        if 0 < fastest < math.inf:
+            pending.calls = min(MAX_CALLS, max(1, math.ceil(policy.round_time / fastest)))
     return pending
 
 
 def _round(pending: _Pending, pair: tuple[WorkerProcess, WorkerProcess], first: int) -> None:
     """One paired round of one cell: side ``first`` runs, then the other, back to back."""
-    request = {"scenario": pending.key[0], "variant": pending.key[1], "size": pending.key[2]}
     for side in (first, 1 - first):
-        answer = pair[side].ask("time", **request, calls=pending.calls)
+        answer = pair[side].ask("time", **pending.request, calls=pending.calls)
         if "error" in answer:
             pending.error = str(answer["error"])
             return
@@ -200,45 +214,29 @@ def _cells(pending: _Pending, backend: str) -> tuple[Cell, Cell, bool]:
     return base, head, records[0]["result"] == records[1]["result"]
 
 
-def _warm(pending: _Pending, pair: tuple[WorkerProcess, WorkerProcess], calls: int) -> None:
-    """Fresh workers: prepare the cell's inputs and warm it up on both sides, untimed."""
-    request = {"scenario": pending.key[0], "variant": pending.key[1], "size": pending.key[2]}
-    for _ in range(calls):
-        for worker in pair:
-            answer = worker.ask("time", **request, calls=1)
-            if "error" in answer:
-                pending.error = str(answer["error"])
-                return
-
-
 def compare_cells(
     keys: Sequence[CellKey],
-    pairs: Callable[[], tuple[WorkerProcess, WorkerProcess]],
+    pair: tuple[WorkerProcess, WorkerProcess],
+    fresh: Callable[[], tuple[WorkerProcess, WorkerProcess]],
     backend: str,
     policy: PairPolicy,
     on_cell: Callable[[CellKey], None] | None = None,
 ) -> list[tuple[Cell, Cell, bool]]:
     """Both sides of every cell (A then B), and whether each returned the same data.
 
-    ``pairs()`` gives the workers of the next block: the first call the ones the cells were
-    listed with, later calls fresh ones (``PairPolicy.processes``), warmed up again before
-    their first timed round. Within a block the rounds are spread over the whole block: round
-    i of every cell, then round i + 1, so a burst or a slow spell of one CPU (a neighbour on a
-    shared host, the core one side was scheduled on) lands on a round or two of many cells,
-    never on all the rounds of one. A cell's pair i runs A, B when i + its position is even and
-    B, A otherwise.
+    The first block of rounds runs on ``pair``, each later one on the workers ``fresh()``
+    starts (``PairPolicy.processes``), warmed up again before their first timed round. Within
+    a block the rounds are spread over the whole block: round i of every cell, then round
+    i + 1, so a burst or a slow spell of one CPU (a neighbour on a shared host) lands on a
+    round or two of many cells, never on all the rounds of one. A cell's pair i runs A, B when
+    i + its position is even and B, A otherwise.
     """
-    pair = pairs()
     pending = [_calibrate(key, pair, policy) for key in keys]
     number = 0
     for block, count in enumerate(policy.blocks()):
-        live = [
-            cell
-            for cell in pending
-            if not cell.error and not any("error" in answer for answer in cell.records)
-        ]
+        live = [cell for cell in pending if cell.timed]
         if block:
-            pair = pairs()
+            pair = fresh()
             for cell in live:
                 _warm(cell, pair, policy.warmup_calls)
         for _ in range(count):
@@ -285,9 +283,8 @@ def compare_trees(
         head: list[Cell] = []
         changed: list[CellKey] = []
         keys = [key for key in head_keys if key in common]
-        given = iter([pair])
-        blocks = compare_cells(keys, lambda: next(given, None) or fresh(), backend, policy, on_cell)
-        for key, (old, new, same) in zip(keys, blocks, strict=True):
+        compared = compare_cells(keys, pair, fresh, backend, policy, on_cell)
+        for key, (old, new, same) in zip(keys, compared, strict=True):
             base.append(old)
             head.append(new)
             if not same:
